@@ -1,0 +1,3 @@
+module github.com/hearthlm/hearth
+
+go 1.26
