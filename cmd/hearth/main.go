@@ -1,0 +1,24 @@
+// Command hearth runs local language models: one static binary that loads
+// GGUF files, chats in the terminal and reports what a model needs.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "hearth",
+		Short:         "Local AI that installs and runs like normal software",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "hearth:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/internal/demo"
+	"github.com/hearthlm/hearth/tokenizer"
+)
+
+// DemoRef is the reference that names the built-in demo model ("" too).
+const DemoRef = "demo"
+
+// IsModelRef reports whether arg names a model rather than being a
+// prompt: an existing file or folder, a .gguf path, the demo, or a Hub
+// reference (org/name[:QUANT]).
+func IsModelRef(arg string) bool {
+	if arg == DemoRef {
+		return true
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return true
+	}
+	if strings.HasSuffix(strings.ToLower(arg), ".gguf") {
+		return true
+	}
+	if strings.ContainsAny(arg, " \t\n") {
+		return false
+	}
+	ref := strings.TrimPrefix(arg, "hf.co/")
+	if i := strings.IndexByte(ref, ':'); i >= 0 {
+		ref = ref[:i]
+	}
+	parts := strings.Split(ref, "/")
+	return len(parts) == 2 && parts[0] != "" && parts[1] != ""
+}
+
+// openFile resolves a model reference to an open GGUF file.
+func openFile(ref string) (*gguf.File, error) {
+	if ref == "" || ref == DemoRef {
+		return gguf.Parse(demo.GGUF)
+	}
+	st, err := os.Stat(ref)
+	if err != nil {
+		if os.IsNotExist(err) && IsModelRef(ref) && !strings.HasSuffix(strings.ToLower(ref), ".gguf") {
+			return nil, fmt.Errorf("%s: no such file; Hugging Face Hub references are not supported yet: download the GGUF and pass its path", ref)
+		}
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a folder; converting Hugging Face checkpoints is not supported yet: pass a .gguf file", ref)
+	}
+	return gguf.Open(ref)
+}
+
+// Load opens the model a reference names: a .gguf path, or "" / "demo"
+// for the built-in demo model.
+func Load(ref string, opts Options) (*Model, error) {
+	f, err := openFile(ref)
+	if err != nil {
+		return nil, err
+	}
+	m, err := fromFile(f, opts)
+	if err != nil {
+		f.Close()
+		if ref == "" {
+			ref = DemoRef
+		}
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return m, nil
+}
+
+// LoadTokenizer reads only the tokenizer of a model reference.
+func LoadTokenizer(ref string) (*tokenizer.Tokenizer, error) {
+	f, err := openFile(ref)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return tokenizer.FromGGUF(f.Metadata)
+}

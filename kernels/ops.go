@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"math"
+)
+
+// RMSNorm writes x / sqrt(mean(x²) + eps) * w into out. The sum of squares
+// is accumulated in float64, as ggml does.
+func RMSNorm(out, x, w []float32, eps float32) {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v * v)
+	}
+	mean := float32(sum / float64(len(x)))
+	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+	for i, v := range x {
+		out[i] = (v * scale) * w[i]
+	}
+}
+
+// Add sets dst[i] += src[i].
+func Add(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+// SiLUMul sets gate[i] = silu(gate[i]) * up[i] (SwiGLU).
+func SiLUMul(gate, up []float32) {
+	up = up[:len(gate)]
+	for i, g := range gate {
+		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// Softmax normalizes x in place after scaling: x[i] = exp(x[i]*scale - max) / sum.
+// The sum is accumulated in float64, as ggml does.
+func Softmax(x []float32, scale float32) {
+	if len(x) == 0 {
+		return
+	}
+	mx := float32(math.Inf(-1))
+	for i := range x {
+		x[i] *= scale
+		if x[i] > mx {
+			mx = x[i]
+		}
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - mx)))
+		x[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// RopeCache holds cos/sin pairs of one position for the rotated dims.
+//
+// ggml computes the angle for pair i as theta_i = pos * base^(-2i/n) by
+// repeated float32 multiplication, divides by an optional frequency factor,
+// and scales by freqScale; we do the same so angles round identically.
+func RopeCache(cache []float32, pos int, nDims int, base, freqScale float32, freqFactors []float32) {
+	thetaScale := float32(math.Pow(float64(base), -2.0/float64(nDims)))
+	theta := float32(pos)
+	for i := 0; i < nDims; i += 2 {
+		ff := float32(1)
+		if freqFactors != nil {
+			ff = freqFactors[i/2]
+		}
+		t := freqScale * (theta / ff)
+		cache[i] = float32(math.Cos(float64(t)))
+		cache[i+1] = float32(math.Sin(float64(t)))
+		theta *= thetaScale
+	}
+}
+
+// RopeNorm rotates adjacent pairs (x[2i], x[2i+1]) of the first nDims
+// elements of one head (llama's "normal" rope).
+func RopeNorm(x []float32, cache []float32, nDims int) {
+	for i := 0; i < nDims; i += 2 {
+		c, s := cache[i], cache[i+1]
+		x0, x1 := x[i], x[i+1]
+		x[i] = x0*c - x1*s
+		x[i+1] = x0*s + x1*c
+	}
+}
+
+// RopeNeox rotates pairs (x[i], x[i+nDims/2]) of one head (GPT-NeoX style).
+func RopeNeox(x []float32, cache []float32, nDims int) {
+	h := nDims / 2
+	for i := 0; i < nDims; i += 2 {
+		c, s := cache[i], cache[i+1]
+		x0, x1 := x[i/2], x[i/2+h]
+		x[i/2] = x0*c - x1*s
+		x[i/2+h] = x0*s + x1*c
+	}
+}

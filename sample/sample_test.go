@@ -1,0 +1,96 @@
+package sample
+
+import (
+	"math"
+	"testing"
+)
+
+func TestGreedyPicksFirstMax(t *testing.T) {
+	if got := Greedy([]float32{1, 3, 3, 2}); got != 1 {
+		t.Fatalf("Greedy = %d, want 1", got)
+	}
+	s := New(Params{})
+	if got := s.Sample([]float32{0.5, -1, 4, 4}, nil); got != 2 {
+		t.Fatalf("Sample at temperature 0 = %d, want 2", got)
+	}
+}
+
+func TestSeedReproducible(t *testing.T) {
+	logits := make([]float32, 100)
+	for i := range logits {
+		logits[i] = float32(math.Sin(float64(i)))
+	}
+	p := Params{Temperature: 1, TopK: 50, TopP: 0.9, MinP: 0.01, Seed: 42}
+	run := func() []int32 {
+		s := New(p)
+		var out []int32
+		for i := 0; i < 50; i++ {
+			out = append(out, s.Sample(logits, out))
+		}
+		return out
+	}
+	a, b := run(), run()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("same seed gave different tokens at %d: %v vs %v", i, a, b)
+		}
+	}
+	p.Seed = 43
+	s := New(p)
+	diff := false
+	for i := 0; i < 50; i++ {
+		if s.Sample(logits, nil) != a[i] {
+			diff = true
+		}
+	}
+	if !diff {
+		t.Fatal("a different seed gave the same 50 tokens")
+	}
+}
+
+func TestTopKOne(t *testing.T) {
+	s := New(Params{Temperature: 5, TopK: 1, Seed: 1})
+	for i := 0; i < 20; i++ {
+		if got := s.Sample([]float32{0, 1, 0.9, -2}, nil); got != 1 {
+			t.Fatalf("top-k 1 sampled %d", got)
+		}
+	}
+}
+
+func TestMinPCutsTail(t *testing.T) {
+	// p(0) ≈ 0.73, p(1) ≈ 0.27, p(2) tiny: min-p 0.1 keeps only 0 and 1.
+	s := New(Params{Temperature: 1, MinP: 0.1, Seed: 7})
+	for i := 0; i < 200; i++ {
+		if got := s.Sample([]float32{1, 0, -10}, nil); got == 2 {
+			t.Fatal("min-p let through a token below the cut")
+		}
+	}
+}
+
+func TestTopPCutsTail(t *testing.T) {
+	s := New(Params{Temperature: 1, TopP: 0.5, Seed: 3})
+	for i := 0; i < 200; i++ {
+		if got := s.Sample([]float32{2, 0, 0}, nil); got != 0 {
+			t.Fatalf("top-p 0.5 sampled %d; token 0 alone holds 0.79", got)
+		}
+	}
+}
+
+func TestRepeatPenalty(t *testing.T) {
+	// Token 0 leads, but a strong penalty on it (it was just generated) makes 1 win.
+	s := New(Params{RepeatPenalty: 2, RepeatLastN: 64})
+	if got := s.Sample([]float32{2, 1.5, 0}, []int32{0}); got != 1 {
+		t.Fatalf("with penalty got %d, want 1", got)
+	}
+	// Negative logits are multiplied: -1 becomes -2, below token 2's -1.5.
+	if got := s.Sample([]float32{-1, -3, -1.5}, []int32{0}); got != 2 {
+		t.Fatalf("with penalty on a negative logit got %d, want 2", got)
+	}
+}
+
+func TestLogSoftmax(t *testing.T) {
+	lp := LogSoftmax([]float32{0, 0})
+	if math.Abs(lp[0]-math.Log(0.5)) > 1e-12 {
+		t.Fatalf("log softmax of equal logits = %v", lp)
+	}
+}
