@@ -1,0 +1,142 @@
+package quant
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/hearthlm/hearth/gguf"
+)
+
+// QuantizeRow converts len(src) float32 values to type t into dst.
+//
+// The activation types match what ggml-cpu runs for a matmul's right-hand
+// side on an x86 machine with AVX2 (the from_float of type_traits_cpu):
+//
+//   - Q8_0, Q8_1: the AVX/AVX2 quantize_row_q8_0 / quantize_row_q8_1 of
+//     ggml-cpu/arch/x86/quants.c, not quantize_row_q8_{0,1}_ref. They differ
+//     from the reference: the multiplier is 127/amax (not 1/d) and rounding is
+//     to nearest even (_mm256_round_ps), not roundf's half away from zero;
+//     Q8_1's s is half(d * sum(q)) with the unrounded float32 d.
+//   - Q8_K: quantize_row_q8_K_ref (x86 has no SIMD version): scale -127/max
+//     where max is the signed value of largest magnitude, nearest_int
+//     rounding (ties to even), d = 1/iscale, and the 16-element bsums. For an
+//     all-zero block ggml leaves bsums untouched; we write zeros.
+//   - F16: F16C conversion, round to nearest even (ggml_cpu_fp32_to_fp16).
+//   - BF16: ggml_compute_fp32_to_bf16.
+//   - F32: copied.
+//
+// Weight types are quantized with the reference quantizers, see quantize_ref.go.
+func QuantizeRow(t gguf.Type, src []float32, dst []byte) error {
+	n := len(src)
+	need, err := checkRow("quantize", t, n, len(dst))
+	if err != nil {
+		return err
+	}
+	dst = dst[:need]
+	switch t {
+	case gguf.TypeF32:
+		for i, v := range src {
+			binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
+		}
+	case gguf.TypeF16:
+		for i, v := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], FP32ToFP16(v))
+		}
+	case gguf.TypeBF16:
+		for i, v := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], FP32ToBF16(v))
+		}
+	case gguf.TypeQ8_0:
+		for b := 0; b < n/32; b++ {
+			quantQ8x86(src[32*b:32*b+32], dst[34*b:34*b+34], false)
+		}
+	case gguf.TypeQ8_1:
+		for b := 0; b < n/32; b++ {
+			quantQ8x86(src[32*b:32*b+32], dst[36*b:36*b+36], true)
+		}
+	case gguf.TypeQ8_K:
+		for b := 0; b < n/qkK; b++ {
+			quantQ8K(src[qkK*b:qkK*b+qkK], dst[292*b:292*b+292])
+		}
+	default:
+		return quantizeWeights(t, src, dst)
+	}
+	return nil
+}
+
+// quantQ8x86 quantizes one block of 32 as ggml-cpu's AVX2 quantize_row_q8_0
+// (withSum false: d | qs) or quantize_row_q8_1 (withSum true: d | s | qs).
+func quantQ8x86(x []float32, blk []byte, withSum bool) {
+	var amax float32
+	for _, v := range x {
+		// maxps: keeps the first operand unless the second is larger.
+		if a := float32(math.Abs(float64(v))); a > amax {
+			amax = a
+		}
+	}
+	d := amax / 127
+	var id float32
+	if amax != 0 {
+		id = 127 / amax
+	}
+	binary.LittleEndian.PutUint16(blk, FP32ToFP16(d))
+	qs := blk[2:]
+	if withSum {
+		qs = blk[4:]
+	}
+	var sum int32
+	for j, v := range x {
+		p := float32(v * id)
+		r := math.RoundToEven(float64(p))
+		var q int32
+		if r >= -2147483648 && r < 2147483648 {
+			q = int32(r)
+		} else {
+			q = math.MinInt32 // cvtps2dq's "integer indefinite"
+		}
+		sum += q
+		// packssdw + packsswb saturate to int8.
+		qs[j] = byte(int8(min(max(q, -128), 127)))
+	}
+	if withSum {
+		binary.LittleEndian.PutUint16(blk[2:], FP32ToFP16(d*float32(sum)))
+	}
+}
+
+// nearestInt rounds to nearest, ties to even, as ggml's nearest_int does for
+// |f| <= 2^22 (it adds 1.5*2^23 and reads the mantissa).
+func nearestInt(f float32) int {
+	return int(math.RoundToEven(float64(f)))
+}
+
+// quantQ8K quantizes one super-block of 256 as quantize_row_q8_K_ref.
+func quantQ8K(x []float32, blk []byte) {
+	var amax, maxv float32
+	for _, v := range x {
+		if a := float32(math.Abs(float64(v))); a > amax {
+			amax, maxv = a, v
+		}
+	}
+	qs, bsums := blk[4:260], blk[260:292]
+	if amax == 0 {
+		clear(blk)
+		return
+	}
+	iscale := -127 / maxv
+	for j, v := range x {
+		qs[j] = byte(int8(min(127, nearestInt(iscale*v))))
+	}
+	for j := 0; j < 16; j++ {
+		var s int16
+		for _, q := range qs[16*j : 16*j+16] {
+			s += int16(int8(q))
+		}
+		binary.LittleEndian.PutUint16(bsums[2*j:], uint16(s))
+	}
+	binary.LittleEndian.PutUint32(blk, math.Float32bits(1/iscale))
+}
+
+func quantizeWeights(t gguf.Type, src []float32, dst []byte) error {
+	return fmt.Errorf("quant: quantize: type %s not supported", t)
+}
