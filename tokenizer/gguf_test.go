@@ -113,3 +113,128 @@ func TestVocabVectors(t *testing.T) {
 		})
 	}
 }
+
+// TestVocabRoundTrip checks decode(encode(s)) == s on the test-vector
+// inputs for the lossless vocabularies (SentencePiece with byte fallback and
+// byte-level BPE), as llama.cpp's test-tokenizer-0 does.
+func TestVocabRoundTrip(t *testing.T) {
+	for _, name := range []string{"llama-spm", "phi-3", "gpt-2", "starcoder", "refact", "mpt", "falcon", "deepseek-coder", "deepseek-llm"} {
+		t.Run(name, func(t *testing.T) {
+			base := "ggml-vocab-" + name + ".gguf"
+			path, ok := findData(base)
+			if !ok {
+				path, ok = findData(filepath.Join("vocab", base))
+			}
+			if !ok {
+				t.Skipf("%s not found", base)
+			}
+			tok := loadGGUF(t, path)
+			for _, c := range readVocabVectors(t, path+".inp", path+".out") {
+				got := tok.DecodeWith(c.IDs, DecodeOptions{NoCleanup: true})
+				if got != c.Text {
+					t.Errorf("decode(%v) = %q, want %q", c.IDs, got, c.Text)
+				}
+				// streaming gives the same bytes (no leading-space removal)
+				d := tok.NewStreamDecoder()
+				var sb strings.Builder
+				for _, id := range c.IDs {
+					sb.WriteString(d.Push(id))
+				}
+				sb.WriteString(d.Flush())
+				want := c.Text
+				if tok.addSpacePrefix && len(c.IDs) > 0 {
+					want = " " + want
+				}
+				if sb.String() != want {
+					t.Errorf("stream(%v) = %q, want %q", c.IDs, sb.String(), want)
+				}
+			}
+		})
+	}
+}
+
+func TestSpecialTokens(t *testing.T) {
+	path, ok := findData("ggml-vocab-llama-spm.gguf")
+	if !ok {
+		t.Skip("no llama-spm vocab")
+	}
+	tok := loadGGUF(t, path)
+	if tok.BOS() != 1 || tok.EOS() != 2 || tok.VocabSize() != 32000 {
+		t.Fatalf("bos %d eos %d n %d", tok.BOS(), tok.EOS(), tok.VocabSize())
+	}
+	if !tok.IsEOG(2) || tok.IsEOG(1) {
+		t.Fatal("EOG")
+	}
+	if tok.Token(29871) != "▁" {
+		t.Fatalf("token 29871 = %q", tok.Token(29871))
+	}
+	// expected ids from llama.cpp's llama-spm vectors: "Hello world" -> 15043 3186
+	got := tok.Encode("Hello world", true, false)
+	if !slices.Equal(got, []int32{1, 15043, 3186}) {
+		t.Fatalf("Encode with BOS = %v", got)
+	}
+	// parse_special splits </s> out of the text; without it the text is tokenized.
+	sp := tok.Encode("Hello</s>", false, true)
+	if sp[len(sp)-1] != 2 {
+		t.Fatalf("parseSpecial: %v", sp)
+	}
+	if plain := tok.Encode("Hello</s>", false, false); slices.Contains(plain, 2) {
+		t.Fatalf("no parseSpecial: %v", plain)
+	}
+	if p := tok.Piece(2); len(p) != 0 {
+		t.Fatalf("Piece(eos) = %q", p)
+	}
+	if s := tok.DecodeWith([]int32{1, 15043, 2}, DecodeOptions{Special: true}); s != "<s> Hello</s>" {
+		t.Fatalf("DecodeWith special = %q", s)
+	}
+	// llama.cpp keeps the SentencePiece space when it removes BOS
+	if s := tok.DecodeWith([]int32{1, 15043, 2}, DecodeOptions{RemoveSpecial: true}); s != " Hello" {
+		t.Fatalf("DecodeWith remove special = %q", s)
+	}
+}
+
+// TestStories260K checks the prompts of the stories260K golden file, which
+// llama.cpp tokenized with BOS.
+func TestStories260K(t *testing.T) {
+	gpath, ok1 := findData(filepath.Join("gguf", "stories260K.gguf"))
+	jpath, ok2 := findData(filepath.Join("golden", "stories260K", "stories260K.json"))
+	if !ok1 || !ok2 {
+		t.Skip("stories260K model or golden not found in " + sharedDir)
+	}
+	tok := loadGGUF(t, gpath)
+	raw, err := os.ReadFile(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Greedy []struct {
+			Prompt       string  `json:"prompt"`
+			PromptTokens []int32 `json:"prompt_tokens"`
+			Tokens       []int32 `json:"tokens"`
+			Text         string  `json:"text"`
+		} `json:"greedy"`
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Greedy) != 10 {
+		t.Fatalf("%d prompts", len(g.Greedy))
+	}
+	for _, c := range g.Greedy {
+		got := tok.Encode(c.Prompt, true, true)
+		if !slices.Equal(got, c.PromptTokens) {
+			t.Errorf("%q: got %v want %v", c.Prompt, got, c.PromptTokens)
+		}
+		// the generated continuation decodes to the golden text
+		d := tok.NewStreamDecoder()
+		var sb strings.Builder
+		for _, id := range c.Tokens {
+			sb.WriteString(d.Push(id))
+		}
+		sb.WriteString(d.Flush())
+		// the golden text has the leading space of the first piece trimmed
+		if got := strings.TrimPrefix(sb.String(), " "); got != c.Text {
+			t.Errorf("%q: continuation %q, golden %q", c.Prompt, sb.String(), c.Text)
+		}
+	}
+}

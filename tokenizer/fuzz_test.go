@@ -1,0 +1,64 @@
+package tokenizer
+
+import (
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+)
+
+func fuzzTokenizer(f *testing.F, name string) *Tokenizer {
+	path, ok := findData(name)
+	if !ok {
+		path, ok = findData(filepath.Join("vocab", name))
+	}
+	if !ok {
+		f.Skipf("%s not found", name)
+	}
+	return loadGGUF(f, path)
+}
+
+var fuzzSeeds = []string{"", " ", "Hello world", "  a\n\n\tb", "你好，世界", "🦙🦙 emoji ZWJ 👨‍👩‍👧", "it's 1234567 <s> </s>", "\xff\xfe bad utf8", "ﬀ Åpfel é"}
+
+// FuzzSPM: no panics, and decode(encode(s)) == s for valid UTF-8 (byte
+// fallback makes SentencePiece lossless).
+func FuzzSPM(f *testing.F) {
+	tok := fuzzTokenizer(f, "ggml-vocab-llama-spm.gguf")
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := tok.Encode(s, true, true)
+		for _, id := range ids {
+			if id < 0 || int(id) >= tok.VocabSize() {
+				t.Fatalf("id %d out of range", id)
+			}
+		}
+		_ = tok.Decode(ids)
+		if !utf8.ValidString(s) {
+			return
+		}
+		plain := tok.Encode(s, false, false)
+		if got := tok.Decode(plain); got != s {
+			t.Fatalf("round trip %q -> %v -> %q", s, plain, got)
+		}
+	})
+}
+
+// FuzzBPE: byte-level BPE round trip decode(encode(s)) == s.
+func FuzzBPE(f *testing.F) {
+	tok := fuzzTokenizer(f, "ggml-vocab-gpt-2.gguf")
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := tok.Encode(s, true, true)
+		_ = tok.Decode(ids)
+		if !utf8.ValidString(s) {
+			return
+		}
+		plain := tok.Encode(s, false, false)
+		if got := tok.DecodeWith(plain, DecodeOptions{NoCleanup: true}); got != s {
+			t.Fatalf("round trip %q -> %v -> %q", s, plain, got)
+		}
+	})
+}
