@@ -2,7 +2,6 @@ package quant
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 
 	"github.com/hearthlm/hearth/gguf"
@@ -26,7 +25,9 @@ import (
 //   - BF16: ggml_compute_fp32_to_bf16.
 //   - F32: copied.
 //
-// Weight types are quantized with the reference quantizers, see quantize_ref.go.
+// Weight types (Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K) use ggml's
+// reference quantizers, see quantize_ref.go; for Q8_0 weights as
+// llama-quantize writes them use QuantizeRowRef.
 func QuantizeRow(t gguf.Type, src []float32, dst []byte) error {
 	n := len(src)
 	need, err := checkRow("quantize", t, n, len(dst))
@@ -135,8 +136,4 @@ func quantQ8K(x []float32, blk []byte) {
 		binary.LittleEndian.PutUint16(bsums[2*j:], uint16(s))
 	}
 	binary.LittleEndian.PutUint32(blk, math.Float32bits(1/iscale))
-}
-
-func quantizeWeights(t gguf.Type, src []float32, dst []byte) error {
-	return fmt.Errorf("quant: quantize: type %s not supported", t)
 }
