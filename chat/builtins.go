@@ -66,40 +66,45 @@ func bindArgs(fname string, args []any, kw *kwargs, names []string, defs []any) 
 
 func init() {
 	filters = map[string]filterFn{
-		"abs":            fAbs,
-		"attr":           fAttr,
-		"batch":          fBatch,
-		"capitalize":     strFilter(func(s string) string { return pyCapitalize(s) }),
-		"center":         fCenter,
-		"count":          fLength,
-		"d":              fDefault,
-		"default":        fDefault,
-		"dictsort":       fDictsort,
-		"e":              fEscape,
-		"escape":         fEscape,
-		"first":          fFirst,
-		"float":          fFloat,
-		"forceescape":    fEscape,
-		"format":         fFormat,
-		"groupby":        fGroupby,
-		"indent":         fIndent,
-		"int":            fInt,
-		"items":          fItems,
-		"join":           fJoin,
-		"last":           fLast,
-		"length":         fLength,
-		"list":           fList,
-		"lower":          strFilter(strings.ToLower),
-		"map":            fMap,
-		"max":            fMinMax(1),
-		"min":            fMinMax(-1),
-		"pprint":         func(ev *evaluator, v any, a []any, kw *kwargs) (any, error) { return pyRepr(v), nil },
-		"reject":         fSelect(false, false),
-		"rejectattr":     fSelect(false, true),
-		"replace":        fReplace,
-		"reverse":        fReverse,
-		"round":          fRound,
-		"safe":           func(ev *evaluator, v any, a []any, kw *kwargs) (any, error) { return softStr(v), nil },
+		"abs":         fAbs,
+		"attr":        fAttr,
+		"batch":       fBatch,
+		"capitalize":  strFilter(func(s string) string { return pyCapitalize(s) }),
+		"center":      fCenter,
+		"count":       fLength,
+		"d":           fDefault,
+		"default":     fDefault,
+		"dictsort":    fDictsort,
+		"e":           fEscape,
+		"escape":      fEscape,
+		"first":       fFirst,
+		"float":       fFloat,
+		"forceescape": fForceEscape,
+		"format":      fFormat,
+		"groupby":     fGroupby,
+		"indent":      fIndent,
+		"int":         fInt,
+		"items":       fItems,
+		"join":        fJoin,
+		"last":        fLast,
+		"length":      fLength,
+		"list":        fList,
+		"lower":       strFilter(strings.ToLower),
+		"map":         fMap,
+		"max":         fMinMax(1),
+		"min":         fMinMax(-1),
+		"pprint":      func(ev *evaluator, v any, a []any, kw *kwargs) (any, error) { return pyRepr(v), nil },
+		"reject":      fSelect(false, false),
+		"rejectattr":  fSelect(false, true),
+		"replace":     fReplace,
+		"reverse":     fReverse,
+		"round":       fRound,
+		"safe": func(ev *evaluator, v any, a []any, kw *kwargs) (any, error) {
+			if m, ok := v.(*markup); ok {
+				return m, nil
+			}
+			return &markup{softStr(v)}, nil
+		},
 		"select":         fSelect(true, false),
 		"selectattr":     fSelect(true, true),
 		"slice":          fSlice,
@@ -552,9 +557,11 @@ func fDictsort(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
 }
 
 func fEscape(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
-	s := softStr(v)
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&#34;", "'", "&#39;")
-	return r.Replace(s), nil
+	return escapeHTML(v), nil
+}
+
+func fForceEscape(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
+	return escapeHTML(pyStr(v)), nil
 }
 
 func fFirst(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
@@ -935,6 +942,9 @@ func (ev *evaluator) attrGetter(attr any, def any) func(any) (any, error) {
 }
 
 func fMap(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
+	if !truthy(v) {
+		return sliceIter("generator", nil), nil
+	}
 	items, err := ev.iterate(v)
 	if err != nil {
 		return nil, err
@@ -982,6 +992,9 @@ func fMap(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
 
 func fSelect(want, byAttr bool) filterFn {
 	return func(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
+		if !truthy(v) {
+			return sliceIter("generator", nil), nil
+		}
 		items, err := ev.iterate(v)
 		if err != nil {
 			return nil, err
@@ -1440,8 +1453,7 @@ func fXMLAttr(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
 		if _, u := val.(*Undefined); u {
 			continue
 		}
-		e, _ := fEscape(ev, val, nil, nil)
-		parts = append(parts, fmt.Sprintf("%s=\"%s\"", pyStr(k), e))
+		parts = append(parts, fmt.Sprintf("%s=\"%s\"", pyStr(k), escapeHTML(val).s))
 	}
 	s := strings.Join(parts, " ")
 	if s != "" && (len(args) == 0 || truthy(args[0])) {

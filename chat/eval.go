@@ -357,6 +357,7 @@ func (lp *loopObj) attr(ev *evaluator, name string) (any, bool) {
 
 // iterate turns an iterable value into its items.
 func (ev *evaluator) iterate(v any) ([]any, error) {
+	v = unmark(v)
 	switch x := v.(type) {
 	case *List:
 		return append([]any(nil), x.Items...), nil
@@ -683,6 +684,7 @@ func (ev *evaluator) eval(e expr, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		x = unmark(x)
 		switch e.op {
 		case "not":
 			return !truthy(x), nil
@@ -794,6 +796,7 @@ func (ev *evaluator) compare(op string, l, r any) (bool, error) {
 }
 
 func (ev *evaluator) contains(container, item any) (bool, error) {
+	container, item = unmark(container), unmark(item)
 	switch c := container.(type) {
 	case string:
 		s, ok := item.(string)
@@ -848,6 +851,34 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 	if u, ok := r.(*Undefined); ok {
 		return nil, u.err()
 	}
+	if m, ok := l.(*markup); ok && (op == "+" || op == "%") {
+		if op == "%" {
+			if t, isT := r.(*List); isT && t.Tuple {
+				esc := make([]any, len(t.Items))
+				for i, it := range t.Items {
+					esc[i] = escapeArg(it)
+				}
+				r = &List{Items: esc, Tuple: true}
+			} else {
+				r = escapeArg(r)
+			}
+			s, err := pyPercentFormat(m.s, r)
+			if err != nil {
+				return nil, err
+			}
+			return &markup{s.(string)}, nil
+		}
+		switch r.(type) {
+		case string, *markup:
+			return &markup{m.s + escapeHTML(r).s}, nil
+		}
+	}
+	if m, ok := r.(*markup); ok && op == "+" {
+		if s, isS := l.(string); isS {
+			return &markup{escapeHTML(s).s + m.s}, nil
+		}
+	}
+	l, r = unmark(l), unmark(r)
 	li, lInt := intOf(l)
 	ri, rInt := intOf(r)
 	lf, lNum := numOf(l)
@@ -1036,6 +1067,7 @@ func floatArith(op string, a, b float64) (any, error) {
 // ---- attribute and item access ----
 
 func (ev *evaluator) getAttr(obj any, name string) (any, error) {
+	obj = unmark(obj)
 	switch o := obj.(type) {
 	case *Undefined:
 		return nil, o.err()
@@ -1091,6 +1123,7 @@ func (ev *evaluator) getAttr(obj any, name string) (any, error) {
 }
 
 func (ev *evaluator) getItem(obj any, key any) (any, error) {
+	obj, key = unmark(obj), unmark(key)
 	switch o := obj.(type) {
 	case *Undefined:
 		return nil, o.err()
@@ -1148,6 +1181,7 @@ func (ev *evaluator) evalSlice(e *sliceExpr, sc *scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	obj = unmark(obj)
 	var bounds [3]*int64
 	for i, x := range []expr{e.start, e.stop, e.step} {
 		if x == nil {
@@ -1277,6 +1311,9 @@ func (ev *evaluator) evalFilterChain(f expr, input any, sc *scope) (any, error) 
 			return nil, err
 		}
 	}
+	if fe.name != "safe" && fe.name != "e" && fe.name != "escape" && fe.name != "forceescape" {
+		v = unmark(v)
+	}
 	fn, ok := filters[fe.name]
 	if !ok {
 		return nil, &pyError{"TemplateRuntimeError", fmt.Sprintf("No filter named '%s' found.", fe.name)}
@@ -1296,6 +1333,7 @@ func (ev *evaluator) evalTest(t *testExpr, sc *scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	v = unmark(v)
 	fn, ok := tests[t.name]
 	if !ok {
 		return nil, &pyError{"TemplateRuntimeError", fmt.Sprintf("No test named '%s' found.", t.name)}
@@ -1304,7 +1342,7 @@ func (ev *evaluator) evalTest(t *testExpr, sc *scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fn(ev, v, args, kw)
+	return fn(ev, v, unmarkAll(args), kw)
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -48,6 +48,7 @@ func NewDict() *Dict { return &Dict{index: map[any]int{}} }
 
 // hashKey normalises a key as Python's hash/eq would (1 == 1.0 == True).
 func hashKey(k any) (any, error) {
+	k = unmark(k)
 	switch v := k.(type) {
 	case nil, string, int64:
 		return v, nil
@@ -285,6 +286,8 @@ func typeName(v any) string {
 		return "range"
 	case *dictView:
 		return "dict_" + v.kind
+	case *markup:
+		return "Markup"
 	case *cyclerVal:
 		return "Cycler"
 	case *joinerVal:
@@ -415,6 +418,8 @@ func truthy(v any) bool {
 		return x != 0
 	case string:
 		return x != ""
+	case *markup:
+		return x.s != ""
 	case *List:
 		return len(x.Items) > 0
 	case *Dict:
@@ -434,6 +439,8 @@ func pyStr(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
+	case *markup:
+		return x.s
 	case *Undefined:
 		return ""
 	}
@@ -498,6 +505,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			writeRepr(b, x.vals[i], depth+1)
 		}
 		b.WriteByte('}')
+	case *markup:
+		b.WriteString("Markup(" + strRepr(x.s) + ")")
 	case *Undefined:
 		b.WriteString("Undefined")
 	case *Namespace:
@@ -634,6 +643,7 @@ func strRepr(s string) string {
 
 // pyEqual is Python ==.
 func pyEqual(a, b any) bool {
+	a, b = unmark(a), unmark(b)
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -715,6 +725,7 @@ func intOf(v any) (int64, bool) {
 
 // pyCompare orders a and b as Python's < does; it errors on unorderable types.
 func pyCompare(a, b any, op string) (int, error) {
+	a, b = unmark(a), unmark(b)
 	if _, ok := numOf(a); ok {
 		if _, ok := numOf(b); ok {
 			ia, aI := intOf(a)

@@ -1,0 +1,45 @@
+package chat
+
+import "strings"
+
+// markup is markupsafe.Markup: a str that is already HTML-safe. With
+// autoescaping off it matters only where a plain str meets it through "+"
+// or "%": the plain side is escaped.
+type markup struct{ s string }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&#34;", "'", "&#39;")
+
+// escapeHTML is markupsafe.escape.
+func escapeHTML(v any) *markup {
+	if m, ok := v.(*markup); ok {
+		return m
+	}
+	return &markup{htmlEscaper.Replace(pyStr(v))}
+}
+
+// unmark turns a Markup into the plain str it is, for operations where
+// the difference does not show.
+func unmark(v any) any {
+	if m, ok := v.(*markup); ok {
+		return m.s
+	}
+	return v
+}
+
+func unmarkAll(vs []any) []any {
+	for i, v := range vs {
+		if m, ok := v.(*markup); ok {
+			vs[i] = m.s
+		}
+	}
+	return vs
+}
+
+// escapeArg escapes an argument of Markup's "%" operator.
+func escapeArg(v any) any {
+	switch v.(type) {
+	case string, *markup:
+		return escapeHTML(v)
+	}
+	return v
+}
