@@ -137,10 +137,10 @@ func (ev *evaluator) exec(n node, sc *scope) error {
 		}
 		return ev.assign(n.target, v, sc)
 	case *macroNode:
-		sc.vars[n.name] = ev.makeMacro(n.name, n.params, n.defaults, n.body, sc)
+		sc.vars[n.name] = ev.makeMacro(n.name, n.params, n.defaults, n.body, n.refs, sc)
 		return nil
 	case *callBlockNode:
-		caller := ev.makeMacro("caller", n.params, n.defaults, n.body, sc)
+		caller := ev.makeMacro("caller", n.params, n.defaults, n.body, n.refs, sc)
 		fn, err := ev.eval(n.call.fn, sc)
 		if err != nil {
 			return err
@@ -412,7 +412,7 @@ type macroVal struct {
 	params []string
 }
 
-func (ev *evaluator) makeMacro(name string, params []string, defaults []expr, body []node, def *scope) *Callable {
+func (ev *evaluator) makeMacro(name string, params []string, defaults []expr, body []node, refs map[string]bool, def *scope) *Callable {
 	c := &Callable{Name: name, macro: &macroVal{params: params}}
 	c.fn = func(ev *evaluator, args []any, kw *kwargs) (any, error) {
 		ev.depth++
@@ -448,11 +448,25 @@ func (ev *evaluator) makeMacro(name string, params []string, defaults []expr, bo
 		var extra []any
 		if len(args) > len(params) {
 			extra = args[len(params):]
+			if !refs["varargs"] {
+				return nil, typeErr("macro '%s' takes not more than %d argument(s)", name, len(params))
+			}
 		}
-		ms.vars["varargs"] = &List{Items: extra, Tuple: true}
+		if refs["varargs"] {
+			ms.vars["varargs"] = &List{Items: extra, Tuple: true}
+		}
 		if c, ok := kw.get("caller"); ok {
+			if !refs["caller"] {
+				return nil, typeErr("macro '%s' was invoked with two values for the special caller argument. This is most likely a bug.", name)
+			}
 			ms.vars["caller"] = c
 			kw.del("caller")
+		}
+		if kw.len() > 0 && !refs["kwargs"] {
+			return nil, typeErr("macro '%s' takes no keyword argument '%s'", name, kw.names[0])
+		}
+		if !refs["kwargs"] {
+			return ev.capture(func() error { return ev.execBody(body, ms) })
 		}
 		kd := NewDict()
 		for _, k := range kw.names {

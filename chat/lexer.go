@@ -551,15 +551,18 @@ func (lx *lexer) lexString(q byte) error {
 	}
 	raw := s[lx.pos+1 : j]
 	lx.advanceLines(s[lx.pos : j+1])
-	val := unescapePy(raw)
+	val, err := unescapePy(raw)
+	if err != nil {
+		return lx.errf("%s", err.Error())
+	}
 	lx.toks = append(lx.toks, token{typ: tString, val: val, line: lx.line})
 	lx.pos = j + 1
 	return nil
 }
 
-func unescapePy(raw string) string {
+func unescapePy(raw string) (string, error) {
 	if !strings.Contains(raw, "\\") {
-		return raw
+		return raw, nil
 	}
 	var b strings.Builder
 	for i := 0; i < len(raw); i++ {
@@ -594,15 +597,23 @@ func unescapePy(raw string) string {
 			b.WriteByte('\v')
 		case 'x', 'u', 'U':
 			n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[c]
-			if i+n < len(raw)+0 && i+n <= len(raw)-1+1 && i+1+n <= len(raw) {
-				if v, err := strconv.ParseUint(raw[i+1:i+1+n], 16, 32); err == nil && v <= unicode.MaxRune {
+			if i+1+n <= len(raw) {
+				if v, err := strconv.ParseUint(raw[i+1:i+1+n], 16, 32); err == nil && !strings.ContainsAny(raw[i+1:i+1+n], "+-_") {
+					if v > unicode.MaxRune {
+						return "", fmt.Errorf("illegal Unicode character")
+					}
 					b.WriteRune(rune(v))
 					i += n
 					continue
 				}
 			}
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			return "", fmt.Errorf("truncated \\%c%s escape", c, strings.Repeat("X", n))
+		case 'N':
+			end := strings.IndexByte(raw[i:], '}')
+			if i+1 >= len(raw) || raw[i+1] != '{' || end < 0 {
+				return "", fmt.Errorf("malformed \\N character escape")
+			}
+			return "", fmt.Errorf("unknown Unicode character name")
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			v := 0
 			k := 0
@@ -617,5 +628,5 @@ func unescapePy(raw string) string {
 			b.WriteByte(c)
 		}
 	}
-	return b.String()
+	return b.String(), nil
 }

@@ -104,12 +104,14 @@ type (
 		params   []string
 		defaults []expr // aligned to the last params
 		body     []node
+		refs     map[string]bool
 	}
 	callBlockNode struct {
 		call     *callExpr
 		params   []string
 		defaults []expr
 		body     []node
+		refs     map[string]bool
 	}
 	filterBlockNode struct {
 		filter expr
@@ -146,6 +148,7 @@ type parser struct {
 	depth  int
 	soft   int // inside if / condexpr: unknown filters fail at runtime
 	inLoop int
+	macros []map[string]bool // names referenced by the bodies being parsed
 }
 
 func (p *parser) cur() token { return p.toks[p.pos] }
@@ -635,7 +638,10 @@ func (p *parser) parseMacro() (node, error) {
 	}
 	saved := p.inLoop
 	p.inLoop = 0
+	refs := map[string]bool{}
+	p.macros = append(p.macros, refs)
 	body, _, err := p.parseBody("endmacro")
+	p.macros = p.macros[:len(p.macros)-1]
 	p.inLoop = saved
 	if err != nil {
 		return nil, err
@@ -643,7 +649,7 @@ func (p *parser) parseMacro() (node, error) {
 	if p.cur().typ == tName {
 		p.next()
 	}
-	return &macroNode{name, params, defaults, body}, p.expectBlockEnd()
+	return &macroNode{name, params, defaults, body, refs}, p.expectBlockEnd()
 }
 
 func (p *parser) parseCallBlock() (node, error) {
@@ -667,7 +673,11 @@ func (p *parser) parseCallBlock() (node, error) {
 	if err := p.expectBlockEnd(); err != nil {
 		return nil, err
 	}
+	refs := map[string]bool{}
+	p.macros = append(p.macros, refs)
 	n.body, _, err = p.parseBody("endcall")
+	p.macros = p.macros[:len(p.macros)-1]
+	n.refs = refs
 	if err != nil {
 		return nil, err
 	}
@@ -675,7 +685,7 @@ func (p *parser) parseCallBlock() (node, error) {
 }
 
 func (p *parser) parseFilterBlock() (node, error) {
-	f, err := p.parseFilterChain(nil)
+	f, err := p.parseFilterChainFirst(nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -996,6 +1006,9 @@ func (p *parser) parsePrimary() (expr, error) {
 		case "none", "None":
 			return &constExpr{nil}, nil
 		}
+		for _, m := range p.macros {
+			m[t.val] = true
+		}
 		return &nameExpr{t.val, t.line}, nil
 	case tString:
 		p.next()
@@ -1288,8 +1301,17 @@ func (p *parser) parseCall(n expr) (expr, error) {
 }
 
 func (p *parser) parseFilterChain(n expr) (expr, error) {
-	for p.isOp("|") {
-		p.next()
+	return p.parseFilterChainFirst(n, false)
+}
+
+// parseFilterChainFirst parses "|f(args)|g..."; with bare the first filter
+// has no leading pipe (the filter block form).
+func (p *parser) parseFilterChainFirst(n expr, bare bool) (expr, error) {
+	for bare || p.isOp("|") {
+		if !bare {
+			p.next()
+		}
+		bare = false
 		line := p.cur().line
 		name, err := p.expectName()
 		if err != nil {
