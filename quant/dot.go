@@ -122,7 +122,7 @@ func dotQ4_0(n int, w, x []byte) float32 {
 	var sumf float32
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[18*b:18*b+18], x[34*b:34*b+34]
-		qs, q8 := wb[2:18], xb[2:34]
+		qs, q8 := (*[16]byte)(wb[2:]), (*[32]byte)(xb[2:])
 		var sumi int32
 		for j := 0; j < 16; j++ {
 			sumi += (int32(qs[j]&0xf) - 8) * int32(int8(q8[j]))
@@ -138,7 +138,7 @@ func dotQ4_1(n int, w, x []byte) float32 {
 	var sumf float32
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[20*b:20*b+20], x[36*b:36*b+36]
-		qs, q8 := wb[4:20], xb[4:36]
+		qs, q8 := (*[16]byte)(wb[4:]), (*[32]byte)(xb[4:])
 		var sumi int32
 		for j := 0; j < 16; j++ {
 			sumi += int32(qs[j]&0xf) * int32(int8(q8[j]))
@@ -154,7 +154,7 @@ func dotQ5_0(n int, w, x []byte) float32 {
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[22*b:22*b+22], x[34*b:34*b+34]
 		qh := binary.LittleEndian.Uint32(wb[2:])
-		qs, q8 := wb[6:22], xb[2:34]
+		qs, q8 := (*[16]byte)(wb[6:]), (*[32]byte)(xb[2:])
 		var sumi int32
 		for j := 0; j < 16; j++ {
 			v0 := int32(qs[j]&0xf) | int32(qh>>j&1)<<4 - 16
@@ -171,7 +171,7 @@ func dotQ5_1(n int, w, x []byte) float32 {
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[24*b:24*b+24], x[36*b:36*b+36]
 		qh := binary.LittleEndian.Uint32(wb[4:])
-		qs, q8 := wb[8:24], xb[4:36]
+		qs, q8 := (*[16]byte)(wb[8:]), (*[32]byte)(xb[4:])
 		var sumi int32
 		for j := 0; j < 16; j++ {
 			v0 := int32(qs[j]&0xf) | int32(qh>>j&1)<<4
@@ -187,7 +187,7 @@ func dotQ8_0(n int, w, x []byte) float32 {
 	var sumf float32
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[34*b:34*b+34], x[34*b:34*b+34]
-		qw, qx := wb[2:34], xb[2:34]
+		qw, qx := (*[32]byte)(wb[2:]), (*[32]byte)(xb[2:])
 		var sumi int32
 		for j := 0; j < 32; j++ {
 			sumi += int32(int8(qw[j])) * int32(int8(qx[j]))
@@ -204,32 +204,34 @@ func q8kBsum(xb []byte, j int) int32 {
 }
 
 // Q2_K: sum over 16 sub-blocks of 16: d*scale*sum(q*q8) - dmin*min*bsum.
+// Byte l of a 32-byte group holds, at shifts 0, 2, 4, 6, the elements l,
+// 32+l, 64+l, 96+l of its 128-element half; sub-block 2*step + l/16.
 func dotQ2_K(n int, w, x []byte) float32 {
 	var sumf float32
 	for b := 0; b < n/qkK; b++ {
-		wb, xb := w[84*b:84*b+84], x[292*b:292*b+292]
-		sc, q2, q8 := wb[0:16], wb[16:80], xb[4:260]
+		wb, xb := (*[84]byte)(w[84*b:]), (*[292]byte)(x[292*b:])
+		sc := wb[0:16]
 		var summs int32
 		for j := 0; j < 16; j++ {
-			summs += q8kBsum(xb, j) * int32(sc[j]>>4)
+			summs += q8kBsum(xb[:], j) * int32(sc[j]>>4)
 		}
 		var isum int32
-		is := 0
-		for half := 0; half < 2; half++ {
-			qq := q2[32*half : 32*half+32]
-			for shift := uint(0); shift < 8; shift += 2 {
-				for k := 0; k < 2; k++ {
-					var s int32
-					for l := 16 * k; l < 16*k+16; l++ {
-						s += int32(int8(q8[l])) * int32(qq[l]>>shift&3)
-					}
-					isum += int32(sc[is]&0xf) * s
-					is++
-				}
-				q8 = q8[32:]
+		for h := 0; h < 2; h++ {
+			qq := (*[32]byte)(wb[16+32*h:])
+			q8 := (*[128]byte)(xb[4+128*h:])
+			var s [8]int32
+			for l := 0; l < 32; l++ {
+				k, v := l>>4, qq[l]
+				s[k] += int32(int8(q8[l])) * int32(v&3)
+				s[2+k] += int32(int8(q8[32+l])) * int32(v>>2&3)
+				s[4+k] += int32(int8(q8[64+l])) * int32(v>>4&3)
+				s[6+k] += int32(int8(q8[96+l])) * int32(v>>6)
+			}
+			for k := 0; k < 8; k++ {
+				isum += int32(sc[8*h+k]&0xf) * s[k]
 			}
 		}
-		dx := q8kD(xb)
+		dx := q8kD(xb[:])
 		dall := dx * f16(wb[80:])
 		dmin := dx * f16(wb[82:])
 		sumf += dall*float32(isum) - dmin*float32(summs)
@@ -237,36 +239,32 @@ func dotQ2_K(n int, w, x []byte) float32 {
 	return sumf
 }
 
+// Q3_K: as Q2_K's layout, plus a high bit per element in hmask (bit
+// 4*half+step of byte l); a clear bit subtracts 4. Scales are 6-bit, minus 32.
 func dotQ3_K(n int, w, x []byte) float32 {
 	var scales [16]int8
 	var sumf float32
 	for b := 0; b < n/qkK; b++ {
-		wb, xb := w[110*b:110*b+110], x[292*b:292*b+292]
-		hm, q3, q8 := wb[0:32], wb[32:96], xb[4:260]
+		wb, xb := (*[110]byte)(w[110*b:]), (*[292]byte)(x[292*b:])
+		hm := (*[32]byte)(wb[0:32])
 		q3kScales(wb[96:108], &scales)
 		var isum int32
-		is := 0
-		m := byte(1)
-		for half := 0; half < 2; half++ {
-			qq := q3[32*half : 32*half+32]
-			for shift := uint(0); shift < 8; shift += 2 {
-				for k := 0; k < 2; k++ {
-					var s int32
-					for l := 16 * k; l < 16*k+16; l++ {
-						v := int32(qq[l] >> shift & 3)
-						if hm[l]&m == 0 {
-							v -= 4
-						}
-						s += v * int32(int8(q8[l]))
-					}
-					isum += (int32(scales[is]) - 32) * s
-					is++
-				}
-				q8 = q8[32:]
-				m <<= 1
+		for h := 0; h < 2; h++ {
+			qq := (*[32]byte)(wb[32+32*h:])
+			q8 := (*[128]byte)(xb[4+128*h:])
+			var s [8]int32
+			for l := 0; l < 32; l++ {
+				k, v, hb := l>>4, int32(qq[l]), int32(hm[l]>>(4*h))
+				s[k] += int32(int8(q8[l])) * (v&3 - 4 + 4*(hb&1))
+				s[2+k] += int32(int8(q8[32+l])) * (v>>2&3 - 4 + 4*(hb>>1&1))
+				s[4+k] += int32(int8(q8[64+l])) * (v>>4&3 - 4 + 4*(hb>>2&1))
+				s[6+k] += int32(int8(q8[96+l])) * (v>>6 - 4 + 4*(hb>>3&1))
+			}
+			for k := 0; k < 8; k++ {
+				isum += (int32(scales[8*h+k]) - 32) * s[k]
 			}
 		}
-		sumf += f16(wb[108:]) * q8kD(xb) * float32(isum)
+		sumf += f16(wb[108:]) * q8kD(xb[:]) * float32(isum)
 	}
 	return sumf
 }
@@ -281,7 +279,7 @@ func dotQ4_K(n int, w, x []byte) float32 {
 		for j := 0; j < 4; j++ {
 			sc1, m1 := scaleMinK4(2*j, scales)
 			sc2, m2 := scaleMinK4(2*j+1, scales)
-			qq, lo, hi := q4[32*j:32*j+32], q8[64*j:64*j+32], q8[64*j+32:64*j+64]
+			qq, lo, hi := (*[32]byte)(q4[32*j:]), (*[32]byte)(q8[64*j:]), (*[32]byte)(q8[64*j+32:])
 			var s1, s2 int32
 			for l := 0; l < 32; l++ {
 				s1 += int32(qq[l]&0xf) * int32(int8(lo[l]))
@@ -309,11 +307,11 @@ func dotQ5_K(n int, w, x []byte) float32 {
 			sc1, m1 := scaleMinK4(2*j, scales)
 			sc2, m2 := scaleMinK4(2*j+1, scales)
 			u1, u2 := uint(2*j), uint(2*j+1)
-			qq, lo, hi := q5[32*j:32*j+32], q8[64*j:64*j+32], q8[64*j+32:64*j+64]
+			qq, lo, hi, qhh := (*[32]byte)(q5[32*j:]), (*[32]byte)(q8[64*j:]), (*[32]byte)(q8[64*j+32:]), (*[32]byte)(qh)
 			var s1, s2 int32
 			for l := 0; l < 32; l++ {
-				v1 := int32(qq[l]&0xf) | int32(qh[l]>>u1&1)<<4
-				v2 := int32(qq[l]>>4) | int32(qh[l]>>u2&1)<<4
+				v1 := int32(qq[l]&0xf) | int32(qhh[l]>>u1&1)<<4
+				v2 := int32(qq[l]>>4) | int32(qhh[l]>>u2&1)<<4
 				s1 += v1 * int32(int8(lo[l]))
 				s2 += v2 * int32(int8(hi[l]))
 			}
@@ -336,8 +334,8 @@ func dotQ6_K(n int, w, x []byte) float32 {
 		sc := wb[192:208]
 		var isum int32
 		for h := 0; h < 2; h++ {
-			ql, qh := wb[64*h:64*h+64], wb[128+32*h:128+32*h+32]
-			q8 := xb[4+128*h : 4+128*h+128]
+			ql, qh := (*[64]byte)(wb[64*h:]), (*[32]byte)(wb[128+32*h:])
+			q8 := (*[128]byte)(xb[4+128*h:])
 			s := sc[8*h : 8*h+8]
 			// Sub-block k (16 elements) of this half uses scale s[k].
 			var sums [8]int32
