@@ -60,6 +60,12 @@ func (ev *evaluator) step() error {
 	return nil
 }
 
+// charge counts work proportional to n bytes or items against the step budget.
+func (ev *evaluator) charge(n int) error {
+	ev.steps += n / 64
+	return ev.step()
+}
+
 func (ev *evaluator) write(s string) error {
 	if ev.out.Len()+len(s) > ev.maxOutput {
 		return &LimitError{fmt.Sprintf("output exceeds %d bytes", ev.maxOutput)}
@@ -99,7 +105,11 @@ func (ev *evaluator) exec(n node, sc *scope) error {
 		if err != nil {
 			return err
 		}
-		return ev.write(pyStr(v))
+		s := pyStr(v)
+		if err := ev.charge(len(s)); err != nil {
+			return err
+		}
+		return ev.write(s)
 	case *ifNode:
 		for i, c := range n.conds {
 			v, err := ev.eval(c, sc)
@@ -358,6 +368,16 @@ func (lp *loopObj) attr(ev *evaluator, name string) (any, bool) {
 // iterate turns an iterable value into its items.
 func (ev *evaluator) iterate(v any) ([]any, error) {
 	v = unmark(v)
+	switch x := v.(type) {
+	case string:
+		if err := ev.charge(len(x) * 4); err != nil {
+			return nil, err
+		}
+	case *List:
+		if err := ev.charge(len(x.Items) * 2); err != nil {
+			return nil, err
+		}
+	}
 	switch x := v.(type) {
 	case *List:
 		return append([]any(nil), x.Items...), nil
@@ -852,6 +872,19 @@ func (ev *evaluator) contains(container, item any) (bool, error) {
 }
 
 func (ev *evaluator) binop(op string, l, r any) (any, error) {
+	v, err := ev.binop1(op, l, r)
+	if err == nil {
+		switch x := v.(type) {
+		case string:
+			err = ev.charge(len(x))
+		case *List:
+			err = ev.charge(len(x.Items) * 8)
+		}
+	}
+	return v, err
+}
+
+func (ev *evaluator) binop1(op string, l, r any) (any, error) {
 	if op == "~" {
 		s := pyStr(l) + pyStr(r)
 		if len(s) > ev.maxOutput {
@@ -1339,7 +1372,11 @@ func (ev *evaluator) evalFilterChain(f expr, input any, sc *scope) (any, error) 
 	if err := ev.step(); err != nil {
 		return nil, err
 	}
-	return fn(ev, v, args, kw)
+	r, err := fn(ev, v, args, kw)
+	if s, ok := r.(string); ok && err == nil {
+		err = ev.charge(len(s))
+	}
+	return r, err
 }
 
 func (ev *evaluator) evalTest(t *testExpr, sc *scope) (any, error) {
