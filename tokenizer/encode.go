@@ -299,7 +299,13 @@ func (t *Tokenizer) bpeText(text string, out []int32) []int32 {
 		if !t.cfg.noByteEncode {
 			w = byteEncode(w)
 		}
+		if ids, ok := t.cache.get(w); ok {
+			out = append(out, ids...)
+			continue
+		}
+		n := len(out)
 		out = t.bpeWord(w, out, t.cfg.ignoreMerges)
+		t.cache.put(w, append([]int32(nil), out[n:]...))
 	}
 	return out
 }

@@ -449,7 +449,7 @@ func splitBehavior(s string, matches [][2]int, behavior string, invert bool) []s
 }
 
 // regexMatches returns the byte spans of the non-empty matches of re in s.
-func regexMatches(re *regexp2.Regexp, s string) [][2]int {
+func regexMatches(re matcher, s string) [][2]int {
 	runes := []rune(s)
 	// rune index -> byte offset
 	offs := make([]int, len(runes)+1)
@@ -459,13 +459,9 @@ func regexMatches(re *regexp2.Regexp, s string) [][2]int {
 		o += utf8.RuneLen(r)
 	}
 	offs[len(runes)] = o
-	var out [][2]int
-	m, _ := re.FindRunesMatch(runes)
-	for m != nil {
-		if m.Length > 0 {
-			out = append(out, [2]int{offs[m.Index], offs[m.Index+m.Length]})
-		}
-		m, _ = re.FindNextMatch(m)
+	out := re.find(runes, nil)
+	for i, m := range out {
+		out[i] = [2]int{offs[m[0]], offs[m[1]]}
 	}
 	return out
 }
@@ -526,9 +522,9 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 				return splitBehavior(s, stringMatches(pat, s), behavior, invert)
 			}))
 		case c.Pattern.Regex != nil:
-			re, err := regexp2.Compile(*c.Pattern.Regex, regexp2.None)
+			re, err := compileMatcher(*c.Pattern.Regex)
 			if err != nil {
-				return fmt.Errorf("tokenizer: pre_tokenizer regex: %w", err)
+				return err
 			}
 			h.pretok = append(h.pretok, eachPiece(func(s string) []string {
 				return splitBehavior(s, regexMatches(re, s), behavior, invert)
@@ -546,7 +542,10 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 			})
 		}
 		if c.UseRegex == nil || *c.UseRegex {
-			re := regexp2.MustCompile(hfGPT2Regex, regexp2.None)
+			re, err := compileMatcher(hfGPT2Regex)
+			if err != nil {
+				return err
+			}
 			h.pretok = append(h.pretok, eachPiece(func(s string) []string {
 				return splitBehavior(s, regexMatches(re, s), "Isolated", false)
 			}))
@@ -773,7 +772,13 @@ func (h *hfModel) encode(t *Tokenizer, text string, addSpecial, parseSpecial boo
 			pieces = p(pieces)
 		}
 		for _, w := range pieces {
+			if ids, ok := t.cache.get(w); ok {
+				out = append(out, ids...)
+				continue
+			}
+			n := len(out)
 			out = h.bpeWord(t, w, out)
+			t.cache.put(w, append([]int32(nil), out[n:]...))
 		}
 	}
 	if addSpecial {

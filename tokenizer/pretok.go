@@ -102,19 +102,66 @@ func lookupPre(name string) (preConfig, error) {
 	return preConfig{}, fmt.Errorf("tokenizer: unknown pre-tokenizer type %q", name)
 }
 
-// splitter applies a list of regular expressions in sequence.
+// matcher finds the non-empty, non-overlapping matches of a pattern in a
+// rune slice, as rune spans.
+type matcher interface {
+	find(rs []rune, dst [][2]int) [][2]int
+}
+
+type regexMatcher struct{ re *regexp2.Regexp }
+
+func (m regexMatcher) find(rs []rune, dst [][2]int) [][2]int {
+	mt, _ := m.re.FindRunesMatch(rs)
+	for mt != nil {
+		if mt.Length > 0 {
+			dst = append(dst, [2]int{mt.Index, mt.Index + mt.Length})
+		}
+		mt, _ = m.re.FindNextMatch(mt)
+	}
+	return dst
+}
+
+type llama3Matcher struct{ digits int }
+
+func (m llama3Matcher) find(rs []rune, dst [][2]int) [][2]int { return scanLlama3(rs, m.digits, dst) }
+
+// Patterns with a hand-written scanner, as llama.cpp and tokenizer.json
+// files write them.
+var fastPatterns = map[string]matcher{
+	reLlama3: llama3Matcher{3},
+	reQwen2:  llama3Matcher{1},
+	`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`: llama3Matcher{3},
+	`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`:      llama3Matcher{1},
+}
+
+// compileMatcher returns the scanner for a known pattern, else the regex.
+func compileMatcher(expr string) (matcher, error) {
+	if m, ok := fastPatterns[expr]; ok && !noFastScan {
+		return m, nil
+	}
+	re, err := regexp2.Compile(expr, regexp2.None)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: pre-tokenizer regex %q: %w", expr, err)
+	}
+	return regexMatcher{re}, nil
+}
+
+// noFastScan forces the regex engine (tests compare both).
+var noFastScan = false
+
+// splitter applies a list of patterns in sequence.
 type splitter struct {
-	res []*regexp2.Regexp
+	res []matcher
 }
 
 func newSplitter(exprs []string) (*splitter, error) {
 	s := &splitter{}
 	for _, e := range exprs {
-		re, err := regexp2.Compile(e, regexp2.None)
+		m, err := compileMatcher(e)
 		if err != nil {
-			return nil, fmt.Errorf("tokenizer: pre-tokenizer regex %q: %w", e, err)
+			return nil, err
 		}
-		s.res = append(s.res, re)
+		s.res = append(s.res, m)
 	}
 	return s, nil
 }
@@ -133,16 +180,12 @@ func (s *splitter) split(text string) []string {
 		for _, sg := range segs {
 			sub := runes[sg[0]:sg[1]]
 			last := 0
-			m, _ := re.FindRunesMatch(sub)
-			for m != nil {
-				if m.Length > 0 {
-					if m.Index > last {
-						next = append(next, [2]int{sg[0] + last, sg[0] + m.Index})
-					}
-					next = append(next, [2]int{sg[0] + m.Index, sg[0] + m.Index + m.Length})
-					last = m.Index + m.Length
+			for _, m := range re.find(sub, nil) {
+				if m[0] > last {
+					next = append(next, [2]int{sg[0] + last, sg[0] + m[0]})
 				}
-				m, _ = re.FindNextMatch(m)
+				next = append(next, [2]int{sg[0] + m[0], sg[0] + m[1]})
+				last = m[1]
 			}
 			if last < len(sub) {
 				next = append(next, [2]int{sg[0] + last, sg[1]})

@@ -58,6 +58,8 @@ type Tokenizer struct {
 	pieces   [][]byte // token_to_piece(special=true)
 
 	hf *hfModel // set for tokenizers read from tokenizer.json
+
+	cache wordCache
 }
 
 type merge struct {
