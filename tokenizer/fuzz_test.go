@@ -62,3 +62,25 @@ func FuzzBPE(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHFByteLevel: the llama3 tokenizer.json (byte-level BPE) never panics,
+// with or without special-token parsing, and round-trips valid UTF-8.
+func FuzzHFByteLevel(f *testing.F) {
+	if _, ok := findData(filepath.Join("hf", "tokenizers", "llama3")); !ok {
+		f.Skip("llama3 tokenizer.json not found")
+	}
+	tok := loadHF(f, "llama3")
+	for _, s := range append(fuzzSeeds, "<|begin_of_text|>hi<|eot_id|>", "<|start_header_id|") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = tok.DecodeWith(tok.Encode(s, true, true), DecodeOptions{Special: true})
+		if !utf8.ValidString(s) {
+			return
+		}
+		ids := tok.Encode(s, false, false)
+		if got := tok.Decode(ids); got != s {
+			t.Fatalf("round trip %q -> %v -> %q", s, ids, got)
+		}
+	})
+}

@@ -450,15 +450,16 @@ func splitBehavior(s string, matches [][2]int, behavior string, invert bool) []s
 
 // regexMatches returns the byte spans of the non-empty matches of re in s.
 func regexMatches(re matcher, s string) [][2]int {
-	runes := []rune(s)
-	// rune index -> byte offset
-	offs := make([]int, len(runes)+1)
-	o := 0
-	for i, r := range runes {
-		offs[i] = o
-		o += utf8.RuneLen(r)
+	runes := make([]rune, 0, len(s))
+	// rune index -> byte offset (invalid bytes count as one rune each)
+	offs := make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		runes = append(runes, r)
+		offs = append(offs, i)
+		i += n
 	}
-	offs[len(runes)] = o
+	offs = append(offs, len(s))
 	out := re.find(runes, nil)
 	for i, m := range out {
 		out[i] = [2]int{offs[m[0]], offs[m[1]]}
