@@ -89,7 +89,7 @@ func init() {
 		"last":        fLast,
 		"length":      fLength,
 		"list":        fList,
-		"lower":       strFilter(strings.ToLower),
+		"lower":       strFilter(pyLower),
 		"map":         fMap,
 		"max":         fMinMax(1),
 		"min":         fMinMax(-1),
@@ -117,7 +117,7 @@ func init() {
 		"trim":           fTrim,
 		"truncate":       fTruncate,
 		"unique":         fUnique,
-		"upper":          strFilter(strings.ToUpper),
+		"upper":          strFilter(pyUpper),
 		"urlencode":      fURLEncode,
 		"wordcount":      fWordcount,
 		"wordwrap":       fWordwrap,
@@ -1893,9 +1893,9 @@ func strMethod(s string, name string) (any, bool) {
 			return pyStrip(s, a[0], side)
 		}), true
 	case "upper":
-		return m(nil, nil, func(ev *evaluator, a []any) (any, error) { return strings.ToUpper(s), nil }), true
+		return m(nil, nil, func(ev *evaluator, a []any) (any, error) { return pyUpper(s), nil }), true
 	case "lower", "casefold":
-		return m(nil, nil, func(ev *evaluator, a []any) (any, error) { return strings.ToLower(s), nil }), true
+		return m(nil, nil, func(ev *evaluator, a []any) (any, error) { return pyLower(s), nil }), true
 	case "title":
 		return m(nil, nil, func(ev *evaluator, a []any) (any, error) { return pyTitle(s), nil }), true
 	case "capitalize":

@@ -43,3 +43,18 @@ func escapeArg(v any) any {
 	}
 	return v
 }
+
+// Full (one-to-many) case mappings from Unicode SpecialCasing that
+// Python's str.upper/str.lower apply and Go's simple mappings do not.
+var upperSpecial = strings.NewReplacer("ß", "SS", "ŉ", "ʼN", "ǰ", "J̌", "ΐ", "Ϊ́", "ΰ", "Ϋ́", "և", "ԵՒ",
+	"ẖ", "H̱", "ẗ", "T̈", "ẘ", "W̊", "ẙ", "Y̊", "ẚ", "Aʾ", "ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI",
+	"ﬄ", "FFL", "ﬅ", "ST", "ﬆ", "ST")
+
+func pyUpper(s string) string { return strings.ToUpper(upperSpecial.Replace(s)) }
+
+func pyLower(s string) string {
+	if strings.ContainsRune(s, 'İ') {
+		s = strings.ReplaceAll(s, "İ", "i̇")
+	}
+	return strings.ToLower(s)
+}
