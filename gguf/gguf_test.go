@@ -603,3 +603,45 @@ func TestV1MatchesV3(t *testing.T) {
 		t.Errorf("vocab: %d tokens, %d types", len(toks), len(types))
 	}
 }
+
+func TestSummary(t *testing.T) {
+	f, err := Parse(validRaw(3).bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Summary()
+	for _, want := range []string{"GGUF v3", "general.architecture: string = \"llama\"", "tokenizer.ggml.tokens: [2]string = [\"a\" \"bc\"]", "Q8_0", "[4 2]"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Summary lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+// TestOpenLargeSparse opens a file whose one tensor is 4 GiB of holes: Open
+// must not read tensor data.
+func TestOpenLargeSparse(t *testing.T) {
+	r := &rawFile{version: 3}
+	r.kvs = []rawKV{{"general.architecture", uint32(String), r.encStr("big")}}
+	r.tensors = []rawTensor{{name: "w", dims: []uint64{1 << 20, 1 << 10}, typ: uint32(TypeF32)}}
+	head := r.bytes()
+	path := filepath.Join(t.TempDir(), "big.gguf")
+	fd, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd.Write(head)
+	if err := fd.Truncate(int64(len(head)) + 4<<30); err != nil {
+		fd.Close()
+		t.Skipf("cannot make a sparse file: %v", err)
+	}
+	fd.Close()
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, _ := f.Tensor("w")
+	if d := f.Data(w); uint64(len(d)) != 4<<30 || w.Elements() != 1<<30 {
+		t.Errorf("tensor data %d bytes, %d elements", len(d), w.Elements())
+	}
+}

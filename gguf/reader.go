@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"sort"
+	"unsafe"
 )
 
 const (
@@ -163,16 +164,22 @@ func (d *decoder) countSize() uint64 {
 }
 
 func (d *decoder) str() (string, error) {
+	p, err := d.strBytes()
+	return string(p), err
+}
+
+// strBytes reads a string and returns its bytes in the file, not copied.
+func (d *decoder) strBytes() ([]byte, error) {
 	n, err := d.count()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if n > d.left() {
-		return "", fmt.Errorf("string of %d bytes at offset %d runs past the end of the file (%d bytes)", n, d.off, len(d.b))
+		return nil, fmt.Errorf("string of %d bytes at offset %d runs past the end of the file (%d bytes)", n, d.off, len(d.b))
 	}
-	s := string(d.b[d.off : d.off+n])
+	p := d.b[d.off : d.off+n]
 	d.off += n
-	return s, nil
+	return p, nil
 }
 
 // minSize is the fewest bytes a value of type t takes in the file.
@@ -253,10 +260,26 @@ func (d *decoder) array(depth int) (any, error) {
 	vals := make([]any, n)
 	switch elem {
 	case String:
+		// Check all lengths first, then copy all strings into one
+		// allocation: vocabularies hold 100k+ tokens.
+		start, total := d.off, uint64(0)
 		for i := range vals {
-			if vals[i], err = d.str(); err != nil {
+			s, err := d.strBytes()
+			if err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
+			total += uint64(len(s))
+		}
+		d.off = start
+		buf := make([]byte, 0, total)
+		for i := range vals {
+			s, _ := d.strBytes()
+			if len(s) == 0 {
+				vals[i] = ""
+				continue
+			}
+			buf = append(buf, s...)
+			vals[i] = unsafe.String(&buf[len(buf)-len(s)], len(s))
 		}
 	default:
 		for i := range vals {
