@@ -1260,7 +1260,7 @@ func fToJSON(ev *evaluator, v any, args []any, kw *kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := jsonOpts{ensureASCII: truthy(a[0]), sortKeys: truthy(a[3]), itemSep: ", ", keySep: ": "}
+	o := jsonOpts{ensureASCII: truthy(a[0]), sortKeys: truthy(a[3]), itemSep: ", ", keySep: ": ", limit: ev.maxOutput}
 	if a[1] != nil {
 		var ind string
 		switch w := a[1].(type) {

@@ -105,7 +105,7 @@ func (ev *evaluator) exec(n node, sc *scope) error {
 		if err != nil {
 			return err
 		}
-		s := pyStr(v)
+		s := pyStrLimit(v, ev.maxOutput+1)
 		if err := ev.charge(len(s)); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ type jsonOpts struct {
 	itemSep     string
 	keySep      string
 	sortKeys    bool
+	limit       int
 }
 
 func pyJSONDumps(v any, o jsonOpts) (string, error) {
@@ -80,6 +81,9 @@ func jsonFloat(f float64) string {
 func jsonEncode(b *strings.Builder, v any, o jsonOpts, level int) error {
 	if level > 500 {
 		return &pyError{"RecursionError", "maximum recursion depth exceeded while encoding a JSON object"}
+	}
+	if o.limit > 0 && b.Len() > o.limit {
+		return &LimitError{fmt.Sprintf("JSON exceeds %d bytes", o.limit)}
 	}
 	newline := func(l int) {
 		if o.indent != nil {

@@ -67,6 +67,9 @@ func hashKey(k any) (any, error) {
 			var b strings.Builder
 			b.WriteString("\x00tuple:")
 			for _, it := range v.Items {
+				if b.Len() > 1<<20 {
+					return nil, &pyError{"ValueError", "tuple key too large"}
+				}
 				h, err := hashKey(it)
 				if err != nil {
 					return nil, err
@@ -435,7 +438,9 @@ func truthy(v any) bool {
 }
 
 // pyStr is Python's str().
-func pyStr(v any) string {
+func pyStr(v any) string { return pyStrLimit(v, reprCap) }
+
+func pyStrLimit(v any, limit int) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -444,18 +449,26 @@ func pyStr(v any) string {
 	case *Undefined:
 		return ""
 	}
-	return pyRepr(v)
+	return pyReprLimit(v, limit)
 }
 
 // pyRepr is Python's repr().
-func pyRepr(v any) string {
+func pyRepr(v any) string { return pyReprLimit(v, reprCap) }
+
+// pyReprLimit is repr cut short once it passes limit bytes.
+func pyReprLimit(v any, limit int) string {
 	var b strings.Builder
-	writeRepr(&b, v, 0)
+	writeRepr(&b, limit, v, 0)
 	return b.String()
 }
 
-func writeRepr(b *strings.Builder, v any, depth int) {
-	if depth > 200 {
+// reprCap stops repr of values shared many times over (a list holding
+// itself twice, nested 30 deep, has 2^30 leaves): past it the text is cut,
+// and the output limit then reports the error.
+const reprCap = defaultMaxOutput + 1
+
+func writeRepr(b *strings.Builder, limit int, v any, depth int) {
+	if depth > 200 || b.Len() > limit {
 		b.WriteString("...")
 		return
 	}
@@ -484,7 +497,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, it, depth+1)
+			writeRepr(b, limit, it, depth+1)
 		}
 		if x.Tuple {
 			if len(x.Items) == 1 {
@@ -500,9 +513,9 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, x.keys[i], depth+1)
+			writeRepr(b, limit, x.keys[i], depth+1)
 			b.WriteString(": ")
-			writeRepr(b, x.vals[i], depth+1)
+			writeRepr(b, limit, x.vals[i], depth+1)
 		}
 		b.WriteByte('}')
 	case *markup:
@@ -511,7 +524,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("Undefined")
 	case *Namespace:
 		b.WriteString("<Namespace ")
-		writeRepr(b, x.attrs, depth+1)
+		writeRepr(b, limit, x.attrs, depth+1)
 		b.WriteString(">")
 	case *rangeVal:
 		if x.step == 1 {
@@ -521,7 +534,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		}
 	case *dictView:
 		b.WriteString("dict_" + x.kind + "(")
-		writeRepr(b, &List{Items: x.items()}, depth+1)
+		writeRepr(b, limit, &List{Items: x.items()}, depth+1)
 		b.WriteString(")")
 	case *Iterator:
 		fmt.Fprintf(b, "<%s object at 0x7f0000000000>", x.kind)
@@ -643,6 +656,16 @@ func strRepr(s string) string {
 
 // pyEqual is Python ==.
 func pyEqual(a, b any) bool {
+	budget := 1 << 22
+	return pyEqualN(a, b, &budget)
+}
+
+// pyEqualN is pyEqual with a bound on the nodes visited.
+func pyEqualN(a, b any, budget *int) bool {
+	*budget--
+	if *budget < 0 {
+		return false
+	}
 	a, b = unmark(a), unmark(b)
 	switch x := a.(type) {
 	case nil:
@@ -667,8 +690,11 @@ func pyEqual(a, b any) bool {
 		if !ok || x.Tuple != y.Tuple || len(x.Items) != len(y.Items) {
 			return false
 		}
+		if x == y {
+			return true
+		}
 		for i := range x.Items {
-			if !pyEqual(x.Items[i], y.Items[i]) {
+			if x.Items[i] != y.Items[i] && !pyEqualN(x.Items[i], y.Items[i], budget) {
 				return false
 			}
 		}
@@ -678,9 +704,12 @@ func pyEqual(a, b any) bool {
 		if !ok || x.Len() != y.Len() {
 			return false
 		}
+		if x == y {
+			return true
+		}
 		for i, k := range x.keys {
 			v2, ok := y.Get(k)
-			if !ok || !pyEqual(x.vals[i], v2) {
+			if !ok || !pyEqualN(x.vals[i], v2, budget) {
 				return false
 			}
 		}
