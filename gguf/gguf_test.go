@@ -645,3 +645,24 @@ func TestOpenLargeSparse(t *testing.T) {
 		t.Errorf("tensor data %d bytes, %d elements", len(d), w.Elements())
 	}
 }
+
+func TestNewArray(t *testing.T) {
+	md := Metadata{
+		{"toks", Value{ArrayType, NewArray(String, []string{"a", "b"})}},
+		{"types", Value{ArrayType, NewArray(Int32, []int32{1, 3})}},
+		{"bad", Value{ArrayType, NewArray(Int32, []int64{1})}},
+	}
+	if err := Write(&bytes.Buffer{}, md, nil, 0); err == nil || !strings.Contains(err.Error(), `key "bad": element 0: value of Go type int64 does not match value type int32`) {
+		t.Errorf("mismatched NewArray: %v", err)
+	}
+	f, err := Parse(writeBytes(t, md[:2], nil, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := f.Metadata.Strings("toks"); !reflect.DeepEqual(s, []string{"a", "b"}) {
+		t.Errorf("toks %v", s)
+	}
+	if s, _ := f.Metadata.Int32s("types"); !reflect.DeepEqual(s, []int32{1, 3}) {
+		t.Errorf("types %v", s)
+	}
+}

@@ -76,6 +76,17 @@ type Array struct {
 	Values []any
 }
 
+// NewArray returns an Array of the values vs, whose Go type must be the one
+// that goes with elem (string for String, float32 for Float32 ...); Write
+// checks it. For example NewArray(String, tokens) or NewArray(Int32, types).
+func NewArray[T any](elem ValueType, vs []T) Array {
+	a := Array{Elem: elem, Values: make([]any, len(vs))}
+	for i, v := range vs {
+		a.Values[i] = v
+	}
+	return a
+}
+
 // KV is one metadata key and its value.
 type KV struct {
 	Key   string

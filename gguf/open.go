@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 )
@@ -32,7 +33,11 @@ func Open(path string) (*File, error) {
 	if size > 0 {
 		data, closer, err = mapFile(fd, int(size))
 		if err != nil {
-			return nil, fmt.Errorf("gguf: %s: %w", path, err)
+			// Some file systems cannot map files: read it instead.
+			data, closer = make([]byte, size), nil
+			if _, rerr := io.ReadFull(io.NewSectionReader(fd, 0, size), data); rerr != nil {
+				return nil, fmt.Errorf("gguf: %s: %v; reading instead: %w", path, err, rerr)
+			}
 		}
 	}
 	f, err := Parse(data)
