@@ -186,6 +186,7 @@ func (s *Session) Generate(ctx context.Context, prompt []int32, o GenerateOption
 	smp := sample.New(o.Sampling)
 	dec := s.m.Tokenizer.NewStreamDecoder()
 	st := stopper{stops: o.Stop, emit: emit}
+	started := false
 	for {
 		if ctx.Err() != nil {
 			r.Reason = StopCanceled
@@ -197,7 +198,17 @@ func (s *Session) Generate(ctx context.Context, prompt []int32, o GenerateOption
 			break
 		}
 		r.Tokens = append(r.Tokens, tok)
-		if st.push(dec.Push(tok)) {
+		piece := dec.Push(tok)
+		if !started && piece != "" {
+			// Like llama.cpp's detokenizer, the continuation's text does
+			// not start with the space a SentencePiece vocabulary puts in
+			// front of a word.
+			started = true
+			if piece[0] == ' ' && !strings.HasPrefix(s.m.Tokenizer.Decode(r.Tokens), " ") {
+				piece = piece[1:]
+			}
+		}
+		if st.push(piece) {
 			r.Reason = StopString
 			break
 		}

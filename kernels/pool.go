@@ -42,7 +42,9 @@ func NewPool(threads int) *Pool {
 	p := &Pool{threads: threads, done: make(chan struct{}, 1)}
 	p.cond = sync.NewCond(&p.mu)
 	for i := 1; i < threads; i++ {
-		go p.worker(i)
+		// Each worker starts from generation 0: a job posted before the
+		// goroutine first runs must still be seen as new.
+		go p.worker(i, 0)
 	}
 	return p
 }
@@ -59,9 +61,8 @@ func (p *Pool) Close() {
 	p.mu.Unlock()
 }
 
-func (p *Pool) worker(id int) {
+func (p *Pool) worker(id int, seen uint64) {
 	runtime.LockOSThread()
-	seen := p.gen.Load()
 	for {
 		// Spin briefly: the next job usually follows within microseconds.
 		spins := 0

@@ -49,6 +49,7 @@ type buffers struct {
 	logits             []float32
 	sel                []float32
 	attScratch         [][]float32
+	acc16              [][]uint16
 }
 
 func key(arch, k string) string { return arch + "." + k }
@@ -334,21 +335,24 @@ func (m *Model) attention(c *model.Cache, li int, b *model.Batch, q, out []float
 	group := p.Heads / p.KVHeads
 	n := b.Len()
 	threads := m.pool.Threads()
-	if len(m.buf.attScratch) != threads*2 || len(m.buf.attScratch[1]) < c.Ctx {
-		m.buf.attScratch = make([][]float32, threads*2)
+	if len(m.buf.attScratch) != threads {
+		m.buf.attScratch = make([][]float32, threads)
+		m.buf.acc16 = make([][]uint16, threads)
 		for i := range m.buf.attScratch {
-			m.buf.attScratch[i] = make([]float32, max(c.Ctx, D))
+			m.buf.attScratch[i] = make([]float32, D)
+			m.buf.acc16[i] = make([]uint16, D)
 		}
 	}
 	// Each chunk is one entry's heads; scratch is per worker thread.
 	m.pool.Run(n, func(s, i int) {
-		q16, scores := m.buf.attScratch[2*s], m.buf.attScratch[2*s+1]
+		q16 := m.buf.attScratch[s]
+		acc16 := m.buf.acc16[s]
 		seq, pos := int(b.Seq[i]), int(b.Pos[i])
 		base := seq * c.Ctx * kvd
 		for h := 0; h < p.Heads; h++ {
 			kh := h / group
-			kernels.Attend(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
-				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, scores)
+			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
+				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, acc16)
 		}
 	})
 }

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hearthlm/hearth/sample"
+)
+
+// golden is the format of llama.cpp's reference outputs (see testdata/README.md).
+type golden struct {
+	Greedy []struct {
+		PromptTokens []int32 `json:"prompt_tokens"`
+		Tokens       []int32 `json:"tokens"`
+		Text         string  `json:"text"`
+		Prompt       string  `json:"prompt"`
+	} `json:"greedy"`
+	Probs []struct {
+		Tokens    []int32 `json:"tokens"`
+		Positions []struct {
+			Pos int          `json:"pos"`
+			Top [][3]float64 `json:"top"` // id, p, ln p
+		} `json:"positions"`
+	} `json:"probs"`
+}
+
+func readGolden(t *testing.T, path string) *golden {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &g
+}
+
+func sharedDir(t *testing.T, sub string) string {
+	t.Helper()
+	d := filepath.Join("..", "..", "shared", "testdata", sub)
+	if _, err := os.Stat(d); err != nil {
+		t.Skipf("%s not found: the shared test corpus is not beside this checkout", d)
+	}
+	return d
+}
+
+// checkGreedy generates from each golden prompt at temperature 0 and
+// requires llama.cpp's tokens exactly.
+func checkGreedy(t *testing.T, m *Model, g *golden) {
+	t.Helper()
+	for _, c := range g.Greedy {
+		sess, err := m.NewSession(len(c.PromptTokens) + len(c.Tokens) + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sess.Generate(context.Background(), c.PromptTokens, GenerateOptions{MaxTokens: len(c.Tokens), Sampling: sample.Params{}}, func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalIDs(res.Tokens, c.Tokens) {
+			t.Errorf("prompt %q: greedy tokens\n got %v\nwant %v", c.Prompt, res.Tokens, c.Tokens)
+		}
+	}
+}
+
+// checkProbs compares log-probabilities of llama.cpp's top tokens at every position.
+func checkProbs(t *testing.T, m *Model, g *golden, tol float64) {
+	t.Helper()
+	worst := 0.0
+	for _, seq := range g.Probs {
+		res, err := m.Eval(seq.Tokens, m.Net.Info().Vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range seq.Positions {
+			lp := map[int]float64{}
+			for _, e := range res.Positions[want.Pos].Top {
+				lp[int(e[0])] = e[2]
+			}
+			for _, w := range want.Top {
+				d := math.Abs(lp[int(w[0])] - w[2])
+				worst = math.Max(worst, d)
+				if d > tol {
+					t.Errorf("position %d token %d: log-prob %.6f, llama.cpp %.6f (diff %.2g > %g)", want.Pos, int(w[0]), lp[int(w[0])], w[2], d, tol)
+				}
+			}
+		}
+	}
+	t.Logf("largest log-prob difference from llama.cpp: %.3g", worst)
+}
+
+func equalIDs(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDemoMatchesLlamaCpp(t *testing.T) {
+	m, err := Load("", Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	g := readGolden(t, filepath.Join("testdata", "stories260K.golden.json"))
+	t.Run("prompt-tokens", func(t *testing.T) {
+		for _, c := range g.Greedy {
+			got, err := m.PromptTokens(c.Prompt, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalIDs(got, c.PromptTokens) {
+				t.Errorf("prompt %q: tokens %v, llama.cpp %v", c.Prompt, got, c.PromptTokens)
+			}
+		}
+	})
+	t.Run("greedy", func(t *testing.T) { checkGreedy(t, m, g) })
+	t.Run("greedy-text", func(t *testing.T) {
+		for _, c := range g.Greedy {
+			sess, _ := m.NewSession(0)
+			var sb strings.Builder
+			if _, err := sess.Generate(context.Background(), c.PromptTokens, GenerateOptions{MaxTokens: len(c.Tokens)}, func(s string) { sb.WriteString(s) }); err != nil {
+				t.Fatal(err)
+			}
+			if sb.String() != c.Text {
+				t.Errorf("prompt %q: text\n got %q\nwant %q", c.Prompt, sb.String(), c.Text)
+			}
+		}
+	})
+	t.Run("logprobs", func(t *testing.T) { checkProbs(t, m, g, 1e-3) })
+}
+
+func synthTol(typ string) float64 {
+	if typ == "Q2_K" || typ == "Q3_K" {
+		return 5e-3
+	}
+	return 1e-3
+}
+
+func TestSyntheticQ4KMatchesLlamaCpp(t *testing.T) {
+	m, err := Load(filepath.Join("testdata", "synth-llama-Q4_K.gguf"), Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	g := readGolden(t, filepath.Join("testdata", "synth-llama-Q4_K.json"))
+	checkGreedy(t, m, g)
+	checkProbs(t, m, g, 1e-3)
+}
+
+func TestSyntheticAllTypesMatchLlamaCpp(t *testing.T) {
+	dir := sharedDir(t, "synthetic")
+	for _, typ := range []string{"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"} {
+		t.Run(typ, func(t *testing.T) {
+			m, err := Load(filepath.Join(dir, "synth-llama-"+typ+".gguf"), Options{Threads: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			g := readGolden(t, filepath.Join(dir, "golden", "synth-llama-"+typ+".json"))
+			t.Run("greedy", func(t *testing.T) { checkGreedy(t, m, g) })
+			t.Run("logprobs", func(t *testing.T) { checkProbs(t, m, g, synthTol(typ)) })
+		})
+	}
+}
