@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearthlm/hearth/chat"
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/llama" // register the architectures
@@ -28,8 +29,9 @@ type Model struct {
 	File      *gguf.File
 	Net       model.Model
 	Tokenizer *tokenizer.Tokenizer
-	// ChatTemplate is tokenizer.chat_template, or "" if the file has none.
-	ChatTemplate string
+	// Templates are the chat templates in the file (none for a plain
+	// completion model).
+	Templates chat.Templates
 }
 
 func fromFile(f *gguf.File, opts Options) (*Model, error) {
@@ -46,7 +48,7 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("engine: the tokenizer has %d tokens but the model only %d embeddings", tok.VocabSize(), net.Info().Vocab)
 	}
 	m := &Model{File: f, Net: net, Tokenizer: tok}
-	m.ChatTemplate, _ = f.Metadata.String("tokenizer.chat_template")
+	m.Templates = chat.TemplatesFromGGUF(f.Metadata)
 	return m, nil
 }
 

@@ -41,7 +41,7 @@ func (m *Model) Inspect() Report {
 		Name: info.Name, Architecture: info.Arch, Parameters: info.Params, WeightBytes: info.WeightBytes,
 		Layers: info.Layers, Embedding: info.Embedding, Heads: info.Heads, KVHeads: info.KVHeads,
 		HeadDim: info.HeadDim, FFN: info.FFN, Vocab: info.Vocab, ContextLength: info.ContextLength,
-		ChatTemplate: m.ChatTemplate != "", TensorTypes: map[string]int{},
+		ChatTemplate: !m.Templates.Empty(), TensorTypes: map[string]int{},
 	}
 	r.Tokenizer, _ = m.File.Metadata.String("tokenizer.ggml.model")
 	if pre, ok := m.File.Metadata.String("tokenizer.ggml.pre"); ok {

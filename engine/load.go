@@ -73,8 +73,12 @@ func Load(ref string, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// LoadTokenizer reads only the tokenizer of a model reference.
+// LoadTokenizer reads only the tokenizer of a model reference: a GGUF
+// file, a tokenizer.json, or a folder holding one.
 func LoadTokenizer(ref string) (*tokenizer.Tokenizer, error) {
+	if st, err := os.Stat(ref); err == nil && (st.IsDir() || strings.HasSuffix(strings.ToLower(ref), ".json")) {
+		return tokenizer.FromFile(ref)
+	}
 	f, err := openFile(ref)
 	if err != nil {
 		return nil, err

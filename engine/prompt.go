@@ -27,7 +27,7 @@ type Conversation struct {
 // NewConversation starts a conversation. With raw set, or for a model
 // without a chat template, turns are plain text continued by the model.
 func (m *Model) NewConversation(system string, raw bool) *Conversation {
-	c := &Conversation{m: m, raw: raw || m.ChatTemplate == "", system: system}
+	c := &Conversation{m: m, raw: raw || m.Templates.Empty(), system: system}
 	c.Clear()
 	return c
 }

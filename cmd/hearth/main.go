@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd())
+	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd(), renderCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "hearth:", err)
 		os.Exit(1)

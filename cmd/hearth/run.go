@@ -73,7 +73,7 @@ with standard input redirected, the prompt is read from it.`,
 			if hasPrompt {
 				return oneShot(m, sess, prompt, &f)
 			}
-			return chat(m, sess, &f)
+			return interactive(m, sess, &f)
 		},
 	}
 	fl := c.Flags()
@@ -137,7 +137,7 @@ func report(res engine.Result, sess *engine.Session, verbose bool) {
 		res.PromptTokens, pp, len(res.Tokens), tg, res.Reason)
 }
 
-func chat(m *engine.Model, sess *engine.Session, f *runFlags) error {
+func interactive(m *engine.Model, sess *engine.Session, f *runFlags) error {
 	fd := int(os.Stdin.Fd())
 	conv := m.NewConversation(f.system, f.raw)
 	if !conv.Templated() {
