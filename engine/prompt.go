@@ -21,7 +21,6 @@ type Conversation struct {
 	raw      bool
 	system   string
 	messages []Message
-	text     string // plain-completion transcript (no template)
 }
 
 // NewConversation starts a conversation. With raw set, or for a model
@@ -41,15 +40,14 @@ func (c *Conversation) Clear() {
 	if c.system != "" {
 		c.messages = append(c.messages, Message{Role: "system", Content: c.system})
 	}
-	c.text = ""
 }
 
 // User adds a user turn and returns the tokens of the whole prompt that
 // asks for the next answer.
 func (c *Conversation) User(text string) ([]int32, error) {
 	if c.raw {
-		c.text += text
-		return c.m.Tokenizer.Encode(c.text, true, false), nil
+		// Plain completion: each turn is a new prompt of its own.
+		return c.m.Tokenizer.Encode(text, true, false), nil
 	}
 	c.messages = append(c.messages, Message{Role: "user", Content: text})
 	return c.m.renderTokens(c.messages)
@@ -58,7 +56,6 @@ func (c *Conversation) User(text string) ([]int32, error) {
 // Assistant records the model's answer.
 func (c *Conversation) Assistant(text string) {
 	if c.raw {
-		c.text += text
 		return
 	}
 	c.messages = append(c.messages, Message{Role: "assistant", Content: text})
