@@ -1,0 +1,742 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearthlm/hearth/model"
+	"github.com/hearthlm/hearth/sample"
+)
+
+// The scheduler serves many generations over one model with continuous
+// batching. It owns a KV cache of Slots sequences; each running request
+// holds one slot. One goroutine runs the loop: between two forward passes
+// it admits queued requests into free slots, and every forward pass carries
+// one token for each decoding sequence plus chunks of the prompts still
+// being prefilled, so a long prompt never stalls the others for more than
+// one step. A slot remembers the tokens in its cells, and a request is put
+// into the free slot sharing the longest prefix with its prompt, so a
+// conversation's next turn re-uses the cached prompt.
+
+// SchedulerOptions configure a Scheduler.
+type SchedulerOptions struct {
+	Slots int // concurrent sequences (default 4)
+	// Ctx is the context of each slot in tokens (default: the model's
+	// trained context, at most 4096).
+	Ctx int
+	// Queue is how many requests may wait for a slot (default 64); more
+	// are refused with ErrQueueFull.
+	Queue int
+	// BatchTokens bounds the tokens of one forward pass (default BatchSize).
+	BatchTokens int
+}
+
+// ErrQueueFull is returned by Submit when the wait queue is full.
+var ErrQueueFull = errors.New("engine: too many requests are waiting")
+
+// ErrClosed is returned for requests submitted to, or running in, a closed
+// scheduler.
+var ErrClosed = errors.New("engine: the scheduler is closed")
+
+// ContextError says a request does not fit the context. It matches
+// ErrContextFull with errors.Is.
+type ContextError struct {
+	Prompt    int // prompt tokens
+	MaxTokens int // tokens asked to generate (0: not given)
+	Ctx       int // context of a slot
+}
+
+func (e *ContextError) Error() string {
+	if e.MaxTokens > 0 && e.Prompt < e.Ctx {
+		return fmt.Sprintf("this model's context holds %d tokens, but %d were requested (%d in the prompt, %d to generate)",
+			e.Ctx, e.Prompt+e.MaxTokens, e.Prompt, e.MaxTokens)
+	}
+	return fmt.Sprintf("this model's context holds %d tokens, but the prompt has %d", e.Ctx, e.Prompt)
+}
+
+// Is makes errors.Is(err, ErrContextFull) true.
+func (e *ContextError) Is(target error) bool { return target == ErrContextFull }
+
+// Constraint restricts which tokens may be sampled (grammars, JSON
+// schemas). The scheduler calls Mask with the logits of each step before
+// sampling, then Accept with the chosen token.
+type Constraint interface {
+	// Mask sets the logits of forbidden tokens to -Inf.
+	Mask(logits []float32)
+	// Accept advances the constraint past tok. Done reports whether the
+	// constrained output is complete; generation then ends with StopEOG.
+	Accept(tok int32) (done bool)
+}
+
+// Request is one generation.
+type Request struct {
+	Prompt    []int32
+	MaxTokens int // <= 0: until end of generation or the context is full
+	Sampling  sample.Params
+	Stop      []string // generation ends before the first of these strings
+	// TopLogprobs > 0 reports that many alternatives per token; Logprobs
+	// reports the chosen token's log-probability.
+	Logprobs    bool
+	TopLogprobs int
+	Constraint  Constraint // nil: none
+}
+
+// TokenProb is a token with its log-probability.
+type TokenProb struct {
+	ID      int32
+	Text    string
+	Logprob float32
+}
+
+// TokenInfo describes one generated token.
+type TokenInfo struct {
+	TokenProb
+	Top []TokenProb // the most likely alternatives, with Request.TopLogprobs
+}
+
+// Chunk is output a job produced since the last read: Text is the text
+// (stop strings removed); Tokens the tokens sampled, with log-probabilities
+// when asked.
+type Chunk struct {
+	Text   string
+	Tokens []TokenInfo
+}
+
+// Job is a submitted request.
+type Job struct {
+	ctx context.Context
+	req Request
+
+	mu      sync.Mutex
+	pending Chunk
+	done    bool
+	res     Result
+	err     error
+	notify  chan struct{}
+	stopCtx func() bool
+
+	submitted time.Time
+	firstTok  time.Time
+}
+
+// Next blocks until the job has output or has ended, and returns all the
+// output not read yet. ok is false once the job has ended and all its
+// output was read; then Result says how it ended.
+func (j *Job) Next() (c Chunk, ok bool) {
+	for {
+		j.mu.Lock()
+		if j.pending.Text != "" || len(j.pending.Tokens) > 0 {
+			c = j.pending
+			j.pending = Chunk{}
+			j.mu.Unlock()
+			return c, true
+		}
+		if j.done {
+			j.mu.Unlock()
+			return Chunk{}, false
+		}
+		j.mu.Unlock()
+		<-j.notify
+	}
+}
+
+// Result waits for the job to end and returns how it ended. Output not read
+// with Next is discarded.
+func (j *Job) Result() (Result, error) {
+	for {
+		j.mu.Lock()
+		if j.done {
+			defer j.mu.Unlock()
+			return j.res, j.err
+		}
+		j.mu.Unlock()
+		<-j.notify
+	}
+}
+
+// TimeToFirstToken is the time from Submit to the first sampled token
+// (zero before it).
+func (j *Job) TimeToFirstToken() time.Duration {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.firstTok.IsZero() {
+		return 0
+	}
+	return j.firstTok.Sub(j.submitted)
+}
+
+func (j *Job) wake() {
+	select {
+	case j.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (j *Job) emit(text string, tok *TokenInfo) {
+	j.mu.Lock()
+	j.pending.Text += text
+	if tok != nil {
+		j.pending.Tokens = append(j.pending.Tokens, *tok)
+	}
+	j.mu.Unlock()
+	j.wake()
+}
+
+func (j *Job) finish(r Result, err error) {
+	if j.stopCtx != nil {
+		j.stopCtx()
+	}
+	j.mu.Lock()
+	j.done, j.res, j.err = true, r, err
+	j.mu.Unlock()
+	j.wake()
+}
+
+// SchedulerStats are counters for monitoring.
+type SchedulerStats struct {
+	Slots, Active, Queued int
+	PromptTokens          int64 // prompt tokens computed (not counting re-used prefixes)
+	CachedTokens          int64 // prompt tokens re-used from a slot's cache
+	GeneratedTokens       int64
+	Steps                 int64 // forward passes
+	Requests              int64 // finished requests
+}
+
+// Scheduler runs requests on one model with continuous batching.
+type Scheduler struct {
+	m     *Model
+	net   model.Model
+	cache *model.Cache
+	opts  SchedulerOptions
+	vocab int
+
+	mu     sync.Mutex
+	queue  []*Job
+	closed bool
+	stats  SchedulerStats
+	wakeCh chan struct{}
+	doneCh chan struct{}
+
+	slots []*slot
+	batch model.Batch
+	clock int64
+}
+
+type slot struct {
+	idx    int
+	tokens []int32 // tokens whose keys and values are in the slot's cells
+	used   int64   // clock of the last use, for least-recently-used choice
+
+	job      *Job
+	prompt   []int32 // the job's prompt
+	prefill  int     // prompt tokens in the cache so far
+	next     int32   // sampled token to feed, when decoding
+	decoding bool
+	smp      *sample.Sampler
+	dec      *streamText
+	gen      []int32
+	scratch  []float32
+	res      Result
+	t0, t1   time.Time
+}
+
+// NewScheduler starts a scheduler over m. Close stops it. Nothing else may
+// run m.Net while the scheduler is open.
+func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
+	if o.Slots <= 0 {
+		o.Slots = 4
+	}
+	if o.Ctx <= 0 {
+		o.Ctx = min(m.Net.Info().ContextLength, 4096)
+		if o.Ctx <= 0 {
+			o.Ctx = 2048
+		}
+	}
+	if o.Queue <= 0 {
+		o.Queue = 64
+	}
+	if o.BatchTokens <= 0 {
+		o.BatchTokens = BatchSize
+	}
+	o.BatchTokens = max(o.BatchTokens, o.Slots+1)
+	c, err := m.Net.NewCache(o.Ctx, o.Slots)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scheduler{m: m, net: m.Net, cache: c, opts: o, vocab: m.Net.Info().Vocab,
+		wakeCh: make(chan struct{}, 1), doneCh: make(chan struct{})}
+	for i := range o.Slots {
+		s.slots = append(s.slots, &slot{idx: i})
+	}
+	s.stats.Slots = o.Slots
+	go s.loop()
+	return s, nil
+}
+
+// Options returns the options in effect (defaults filled in).
+func (s *Scheduler) Options() SchedulerOptions { return s.opts }
+
+// Context is the context of one slot in tokens.
+func (s *Scheduler) Context() int { return s.opts.Ctx }
+
+// Model is the model the scheduler runs.
+func (s *Scheduler) Model() *Model { return s.m }
+
+// Stats returns the current counters.
+func (s *Scheduler) Stats() SchedulerStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Check validates a request without submitting it: the prompt must be
+// non-empty, hold only ids of the vocabulary, and fit the context with
+// MaxTokens.
+func (s *Scheduler) Check(r *Request) error {
+	if len(r.Prompt) == 0 {
+		return fmt.Errorf("engine: empty prompt")
+	}
+	for _, t := range r.Prompt {
+		if t < 0 || int(t) >= s.vocab {
+			return fmt.Errorf("engine: token %d is outside the vocabulary of %d", t, s.vocab)
+		}
+	}
+	ctx := s.opts.Ctx
+	if len(r.Prompt) >= ctx || (r.MaxTokens > 0 && len(r.Prompt)+r.MaxTokens > ctx) {
+		return &ContextError{Prompt: len(r.Prompt), MaxTokens: max(r.MaxTokens, 0), Ctx: ctx}
+	}
+	return nil
+}
+
+// Submit queues a request. Cancelling ctx ends it (StopCanceled). It fails
+// with a *ContextError when the request does not fit, ErrQueueFull when
+// too many requests wait, ErrClosed after Close.
+func (s *Scheduler) Submit(ctx context.Context, r Request) (*Job, error) {
+	if err := s.Check(&r); err != nil {
+		return nil, err
+	}
+	if r.TopLogprobs > 0 {
+		r.Logprobs = true
+	}
+	j := &Job{ctx: ctx, req: r, notify: make(chan struct{}, 1), submitted: time.Now()}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if len(s.queue) >= s.opts.Queue {
+		s.mu.Unlock()
+		return nil, ErrQueueFull
+	}
+	s.queue = append(s.queue, j)
+	s.stats.Queued = len(s.queue)
+	s.mu.Unlock()
+	j.stopCtx = context.AfterFunc(ctx, s.wake)
+	s.wake()
+	return j, nil
+}
+
+// Close ends all jobs with ErrClosed and stops the loop. It does not close
+// the model.
+func (s *Scheduler) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.wake()
+	<-s.doneCh
+}
+
+func (s *Scheduler) wake() {
+	select {
+	case s.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Scheduler) loop() {
+	defer close(s.doneCh)
+	for {
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			s.shutdown()
+			return
+		}
+		s.dropCanceled()
+		s.admit()
+		if !s.step() {
+			<-s.wakeCh
+		}
+	}
+}
+
+func (s *Scheduler) shutdown() {
+	s.mu.Lock()
+	q := s.queue
+	s.queue = nil
+	s.stats.Queued = 0
+	s.mu.Unlock()
+	for _, j := range q {
+		j.finish(Result{}, ErrClosed)
+	}
+	for _, sl := range s.slots {
+		if sl.job != nil {
+			s.release(sl, StopCanceled, ErrClosed)
+		}
+	}
+}
+
+// dropCanceled ends the queued and running jobs whose context is done.
+func (s *Scheduler) dropCanceled() {
+	var gone []*Job
+	s.mu.Lock()
+	q := s.queue[:0]
+	for _, j := range s.queue {
+		if j.ctx.Err() != nil {
+			gone = append(gone, j)
+		} else {
+			q = append(q, j)
+		}
+	}
+	clear(s.queue[len(q):])
+	s.queue = q
+	s.stats.Queued = len(q)
+	s.mu.Unlock()
+	for _, j := range gone {
+		j.finish(Result{Reason: StopCanceled, PromptTokens: len(j.req.Prompt)}, nil)
+	}
+	for _, sl := range s.slots {
+		if sl.job != nil && sl.job.ctx.Err() != nil {
+			s.release(sl, StopCanceled, nil)
+		}
+	}
+}
+
+func commonPrefix(a, b []int32) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// admit moves queued jobs into free slots, each into the free slot with
+// the longest common prefix, else the least recently used.
+func (s *Scheduler) admit() {
+	for {
+		var free []*slot
+		for _, sl := range s.slots {
+			if sl.job == nil {
+				free = append(free, sl)
+			}
+		}
+		if len(free) == 0 {
+			return
+		}
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		j := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.stats.Queued = len(s.queue)
+		s.stats.Active++
+		s.mu.Unlock()
+
+		best, bestN := free[0], -1
+		for _, sl := range free {
+			n := commonPrefix(sl.tokens, j.req.Prompt)
+			if n > bestN || (n == bestN && sl.used < best.used) {
+				best, bestN = sl, n
+			}
+		}
+		s.start(best, j, bestN)
+	}
+}
+
+func (s *Scheduler) start(sl *slot, j *Job, keep int) {
+	if keep >= len(j.req.Prompt) {
+		keep = len(j.req.Prompt) - 1 // recompute the last token for its logits
+	}
+	s.clock++
+	sl.used = s.clock
+	sl.tokens = sl.tokens[:keep]
+	sl.job = j
+	sl.prompt = j.req.Prompt
+	sl.prefill = keep
+	sl.decoding = false
+	sl.smp = sample.New(j.req.Sampling)
+	sl.dec = newStreamText(s.m, j.req.Stop, func(t string) { j.emit(t, nil) })
+	sl.gen = sl.gen[:0]
+	sl.res = Result{PromptTokens: len(j.req.Prompt)}
+	sl.t0 = time.Now()
+	s.mu.Lock()
+	s.stats.CachedTokens += int64(keep)
+	s.mu.Unlock()
+}
+
+// release ends a slot's job. The slot keeps its cached tokens.
+func (s *Scheduler) release(sl *slot, reason StopReason, err error) {
+	j := sl.job
+	if j == nil {
+		return
+	}
+	if err == nil && reason != StopString {
+		sl.dec.flush()
+	}
+	sl.res.Reason = reason
+	sl.res.Tokens = append([]int32(nil), sl.gen...)
+	if !sl.t1.IsZero() {
+		sl.res.GenTime = time.Since(sl.t1)
+	} else {
+		sl.res.PromptTime = time.Since(sl.t0)
+	}
+	sl.job = nil
+	sl.smp = nil
+	sl.dec = nil
+	s.mu.Lock()
+	s.stats.Active--
+	s.stats.Requests++
+	s.mu.Unlock()
+	j.finish(sl.res, err)
+}
+
+// step runs one forward pass over the active slots; it reports false when
+// there was nothing to do.
+func (s *Scheduler) step() bool {
+	b := &s.batch
+	b.Reset()
+	budget := s.opts.BatchTokens
+	var order []*slot // slots in the order of their logits rows
+	for _, sl := range s.slots {
+		if sl.job != nil && sl.decoding {
+			b.Add(sl.next, len(sl.tokens), sl.idx, true)
+			order = append(order, sl)
+			budget--
+		}
+	}
+	// Prefill chunks, oldest job first.
+	var pre []*slot
+	for _, sl := range s.slots {
+		if sl.job != nil && !sl.decoding {
+			pre = append(pre, sl)
+		}
+	}
+	for len(pre) > 1 {
+		// insertion by submit time; few slots
+		sorted := true
+		for i := 1; i < len(pre); i++ {
+			if pre[i].job.submitted.Before(pre[i-1].job.submitted) {
+				pre[i], pre[i-1] = pre[i-1], pre[i]
+				sorted = false
+			}
+		}
+		if sorted {
+			break
+		}
+	}
+	chunk := map[*slot]int{}
+	for _, sl := range pre {
+		if budget <= 0 {
+			break
+		}
+		n := min(len(sl.prompt)-sl.prefill, budget)
+		for i := sl.prefill; i < sl.prefill+n; i++ {
+			last := i == len(sl.prompt)-1
+			b.Add(sl.prompt[i], i, sl.idx, last)
+			if last {
+				order = append(order, sl)
+			}
+		}
+		chunk[sl] = n
+		budget -= n
+	}
+	if b.Len() == 0 {
+		return false
+	}
+	logits, err := s.net.Forward(s.cache, b)
+	s.mu.Lock()
+	s.stats.Steps++
+	s.mu.Unlock()
+	if err != nil {
+		for _, sl := range s.slots {
+			if sl.job != nil && (sl.decoding || chunk[sl] > 0) {
+				sl.tokens = sl.tokens[:0] // the cells are in an unknown state
+				s.release(sl, "", fmt.Errorf("engine: forward pass: %w", err))
+			}
+		}
+		return true
+	}
+	// Advance the caches.
+	var computed int64
+	for _, sl := range s.slots {
+		if sl.job == nil {
+			continue
+		}
+		if sl.decoding {
+			sl.tokens = append(sl.tokens, sl.next)
+		} else if n := chunk[sl]; n > 0 {
+			sl.tokens = append(sl.tokens, sl.prompt[sl.prefill:sl.prefill+n]...)
+			sl.prefill += n
+			computed += int64(n)
+		}
+	}
+	s.mu.Lock()
+	s.stats.PromptTokens += computed
+	s.mu.Unlock()
+	for i, sl := range order {
+		row := logits[i*s.vocab : (i+1)*s.vocab]
+		if !sl.decoding {
+			sl.res.PromptTime = time.Since(sl.t0)
+			sl.t1 = time.Now()
+			sl.decoding = true
+		}
+		s.sample(sl, row)
+	}
+	return true
+}
+
+// sample picks the next token of a slot from its logits and emits it, or
+// ends the job.
+func (s *Scheduler) sample(sl *slot, row []float32) {
+	j := sl.job
+	if c := j.req.Constraint; c != nil {
+		sl.scratch = append(sl.scratch[:0], row...)
+		row = sl.scratch
+		c.Mask(row)
+	}
+	tok := sl.smp.Sample(row, sl.tokens)
+	now := time.Now()
+	j.mu.Lock()
+	if j.firstTok.IsZero() {
+		j.firstTok = now
+	}
+	j.mu.Unlock()
+	cdone := false
+	if c := j.req.Constraint; c != nil {
+		cdone = c.Accept(tok)
+	}
+	if s.m.Tokenizer.IsEOG(tok) {
+		s.release(sl, StopEOG, nil)
+		return
+	}
+	sl.gen = append(sl.gen, tok)
+	s.mu.Lock()
+	s.stats.GeneratedTokens++
+	s.mu.Unlock()
+	var info *TokenInfo
+	if j.req.Logprobs {
+		info = s.logprobs(row, tok, j.req.TopLogprobs)
+	}
+	piece := sl.dec.push(tok)
+	if info != nil {
+		// The token's own text; the chunk's Text may hold it back for stop
+		// strings or incomplete UTF-8.
+		info.Text = string(s.m.Tokenizer.Piece(tok))
+		j.emit("", info)
+	}
+	if piece {
+		s.release(sl, StopString, nil)
+		return
+	}
+	if cdone {
+		s.release(sl, StopEOG, nil)
+		return
+	}
+	if j.req.MaxTokens > 0 && len(sl.gen) >= j.req.MaxTokens {
+		s.release(sl, StopLength, nil)
+		return
+	}
+	if len(sl.tokens) >= s.cache.Ctx {
+		s.release(sl, StopContext, nil)
+		return
+	}
+	sl.next = tok
+}
+
+// logprobs computes the log-probability of tok under row and the top k
+// alternatives.
+func (s *Scheduler) logprobs(row []float32, tok int32, k int) *TokenInfo {
+	mx := float32(math.Inf(-1))
+	for _, v := range row {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for _, v := range row {
+		if !math.IsInf(float64(v), -1) {
+			sum += math.Exp(float64(v - mx))
+		}
+	}
+	lse := float64(mx) + math.Log(sum)
+	lp := func(id int32) float32 { return float32(float64(row[id]) - lse) }
+	info := &TokenInfo{TokenProb: TokenProb{ID: tok, Logprob: lp(tok)}}
+	k = min(k, len(row))
+	if k > 0 {
+		top := make([]int32, 0, k)
+		for id := range row {
+			v := row[id]
+			if len(top) == k && v <= row[top[k-1]] {
+				continue
+			}
+			pos := len(top)
+			for pos > 0 && row[top[pos-1]] < v {
+				pos--
+			}
+			if len(top) < k {
+				top = append(top, 0)
+			}
+			copy(top[pos+1:], top[pos:len(top)-1])
+			top[pos] = int32(id)
+		}
+		for _, id := range top {
+			info.Top = append(info.Top, TokenProb{ID: id, Text: string(s.m.Tokenizer.Piece(id)), Logprob: lp(id)})
+		}
+	}
+	return info
+}
+
+// streamText turns sampled tokens into text the way Session.Generate does:
+// complete UTF-8 only, no leading SentencePiece space, stop strings cut.
+type streamText struct {
+	m       *Model
+	dec     interface{ Push(int32) string }
+	flushFn func() string
+	st      stopper
+	started bool
+	toks    []int32
+}
+
+func newStreamText(m *Model, stops []string, emit func(string)) *streamText {
+	d := m.Tokenizer.NewStreamDecoder()
+	return &streamText{m: m, dec: d, flushFn: d.Flush, st: stopper{stops: stops, emit: emit}}
+}
+
+// push adds a token; it reports whether a stop string appeared.
+func (t *streamText) push(tok int32) bool {
+	t.toks = append(t.toks, tok)
+	piece := t.dec.Push(tok)
+	if !t.started && piece != "" {
+		t.started = true
+		if piece[0] == ' ' && !strings.HasPrefix(t.m.Tokenizer.Decode(t.toks), " ") {
+			piece = piece[1:]
+		}
+	}
+	return t.st.push(piece)
+}
+
+func (t *streamText) flush() {
+	t.st.push(t.flushFn())
+	t.st.flush()
+}
