@@ -1,0 +1,101 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+
+	"github.com/hearthlm/hearth/gguf"
+)
+
+// useAVX2 selects the AVX2 row-dot kernels. They need AVX2 for the integer
+// work, FMA for the accumulation and F16C for the block scales. It is a
+// variable so that tests can switch the kernels off.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+// The kernels below compute out[r] = dot(row r of w, x) for r < rows, each
+// row being nb blocks, in the order of ggml's AVX2 vec_dot for the type:
+// 8-lane float accumulators updated with FMA once per block, the same
+// horizontal sums at the end. Integer sums within a block are exact, so
+// only the float steps have to follow ggml's order for the results to be
+// identical. The pointers must cover rows*nb weight blocks, nb activation
+// blocks and rows outputs; rows and nb must be at least 1.
+
+//go:noescape
+func dotRowsQ4KAVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsQ5KAVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsQ6KAVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsQ8_0AVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsQ4_0AVX2(w, x *byte, out *float32, rows, nb int)
+
+// For F32, F16 and BF16, nb counts groups of 32 elements.
+
+//go:noescape
+func dotRowsF32AVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsF16AVX2(w, x *byte, out *float32, rows, nb int)
+
+//go:noescape
+func dotRowsBF16AVX2(w, x *byte, out *float32, rows, nb int)
+
+type rowKernel func(w, x *byte, out *float32, rows, nb int)
+
+// fastKernel returns the kernel for weight type t, the number of elements
+// one of its steps covers, and the bytes of weights and activations per step.
+func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
+	if !useAVX2 {
+		return nil, 0, 0, 0
+	}
+	switch t {
+	case gguf.TypeQ4_K:
+		return dotRowsQ4KAVX2, 256, 144, 292
+	case gguf.TypeQ5_K:
+		return dotRowsQ5KAVX2, 256, 176, 292
+	case gguf.TypeQ6_K:
+		return dotRowsQ6KAVX2, 256, 210, 292
+	case gguf.TypeQ8_0:
+		return dotRowsQ8_0AVX2, 32, 34, 34
+	case gguf.TypeQ4_0:
+		return dotRowsQ4_0AVX2, 32, 18, 34
+	case gguf.TypeF32:
+		return dotRowsF32AVX2, 32, 128, 128
+	case gguf.TypeF16:
+		return dotRowsF16AVX2, 32, 64, 64
+	case gguf.TypeBF16:
+		return dotRowsBF16AVX2, 32, 64, 64
+	}
+	return nil, 0, 0, 0
+}
+
+// DotRowsFast sets out[r] = quant.VecDot(t, n, row r of w, x) for r < rows,
+// with the assembly kernel for t, and reports whether it did: it returns
+// false, touching nothing, when there is no kernel for t on this machine
+// (or for F32/F16/BF16 rows whose length is not a multiple of 32). The
+// results are bit-identical to quant.DotRows. It panics, as quant.DotRows
+// does, when w, x or out are too short.
+func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
+	k, elems, wb, xb := fastKernel(t)
+	if k == nil || n <= 0 || n%elems != 0 {
+		return false
+	}
+	if rows <= 0 {
+		return true
+	}
+	nb := n / elems
+	if len(w) < rows*nb*wb || len(x) < nb*xb || len(out) < rows {
+		panic("kernels: DotRowsFast: " + t.String() + " buffers too short")
+	}
+	k(unsafe.SliceData(w), unsafe.SliceData(x), unsafe.SliceData(out), rows, nb)
+	return true
+}

@@ -1,0 +1,119 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Row dot products of Q8_0 and Q4_0 weights with Q8_0 activations,
+// AVX2+FMA+F16C, in the order of ggml's AVX2 vec_dot (see dot_amd64.go).
+//
+// Block layouts (bytes):
+//   Q8_0 34: d f16 @0, qs int8[32] @2
+//   Q4_0 18: d f16 @0, qs [16] @2 (element j low nibble, j+16 high nibble)
+
+DATA q8b0f<>+0(SB)/4, $0x0f0f0f0f
+GLOBL q8b0f<>(SB), RODATA|NOPTR, $4
+DATA q8b08<>+0(SB)/4, $0x08080808
+GLOBL q8b08<>(SB), RODATA|NOPTR, $4
+DATA q8w1<>+0(SB)/4, $0x00010001
+GLOBL q8w1<>(SB), RODATA|NOPTR, $4
+
+#define HSUM8(y, x, xt, xs) \
+	VEXTRACTF128 $1, y, xt \
+	VADDPS       x, xt, xt \
+	VMOVHLPS     xt, xt, xs \
+	VADDPS       xs, xt, xt \
+	VMOVSHDUP    xt, xs \
+	VADDSS       xs, xt, xt
+
+// BLOCKSCALE sets Y4 to f16(w scale at (SI)) * f16(x scale at (BX)) in
+// every lane. Clobbers AX, R10, X5.
+#define BLOCKSCALE \
+	MOVWLZX      (SI), AX \
+	MOVWLZX      (BX), R10 \
+	SHLL         $16, R10 \
+	ORL          R10, AX \
+	VMOVD        AX, X4 \
+	VCVTPH2PS    X4, X4 \
+	VMOVSHDUP    X4, X5 \
+	VMULSS       X5, X4, X4 \
+	VBROADCASTSS X4, Y4
+
+// SIGNED_DOT: Y2 (weights, int8) . Y3 (activations, int8) as ggml's
+// mul_sum_i8_pairs_float: |w| times sign-adjusted x, pairs to int16 then
+// to int32, converted to float, then Y0 += Y4 * that.
+#define SIGNED_DOT \
+	VPSIGNB     Y2, Y2, Y5 \
+	VPSIGNB     Y2, Y3, Y3 \
+	VPMADDUBSW  Y3, Y5, Y3 \
+	VPMADDWD    Y3, Y15, Y3 \
+	VCVTDQ2PS   Y3, Y3 \
+	VFMADD231PS Y3, Y4, Y0
+
+// func dotRowsQ8_0AVX2(w, x *byte, out *float32, rows, nb int)
+TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ out+16(FP), DX
+	MOVQ rows+24(FP), CX
+	MOVQ nb+32(FP), R8
+	VPBROADCASTD q8w1<>(SB), Y15
+
+q80row:
+	VXORPS Y0, Y0, Y0
+	MOVQ   DI, BX
+	MOVQ   R8, R9
+
+q80block:
+	BLOCKSCALE
+	VMOVDQU 2(SI), Y2
+	VMOVDQU 2(BX), Y3
+	SIGNED_DOT
+	ADDQ    $34, SI
+	ADDQ    $34, BX
+	DECQ    R9
+	JNZ     q80block
+
+	HSUM8(Y0, X0, X2, X3)
+	VMOVSS X2, (DX)
+	ADDQ   $4, DX
+	DECQ   CX
+	JNZ    q80row
+	VZEROUPPER
+	RET
+
+// func dotRowsQ4_0AVX2(w, x *byte, out *float32, rows, nb int)
+TEXT ·dotRowsQ4_0AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ out+16(FP), DX
+	MOVQ rows+24(FP), CX
+	MOVQ nb+32(FP), R8
+	VPBROADCASTD q8w1<>(SB), Y15
+	VPBROADCASTD q8b0f<>(SB), Y14
+	VPBROADCASTD q8b08<>(SB), Y13
+
+q40row:
+	VXORPS Y0, Y0, Y0
+	MOVQ   DI, BX
+	MOVQ   R8, R9
+
+q40block:
+	BLOCKSCALE
+	VMOVDQU     2(SI), X2
+	VPSRLW      $4, X2, X3
+	VINSERTI128 $1, X3, Y2, Y2
+	VPAND       Y14, Y2, Y2
+	VPSUBB      Y13, Y2, Y2
+	VMOVDQU     2(BX), Y3
+	SIGNED_DOT
+	ADDQ        $18, SI
+	ADDQ        $34, BX
+	DECQ        R9
+	JNZ         q40block
+
+	HSUM8(Y0, X0, X2, X3)
+	VMOVSS X2, (DX)
+	ADDQ   $4, DX
+	DECQ   CX
+	JNZ    q40row
+	VZEROUPPER
+	RET

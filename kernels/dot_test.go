@@ -1,0 +1,214 @@
+package kernels
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/quant"
+)
+
+// dotTypes are the weight types DotRowsFast may cover.
+var dotTypes = []gguf.Type{
+	gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ5_K,
+	gguf.TypeF16, gguf.TypeBF16, gguf.TypeF32,
+}
+
+// randHalf returns a finite float16 in ±[lo, hi).
+func randHalf(rng *rand.Rand, lo, hi float32) uint16 {
+	v := lo + (hi-lo)*rng.Float32()
+	if rng.IntN(2) == 0 {
+		v = -v
+	}
+	return quant.FP32ToFP16(v)
+}
+
+// randWeights returns rows random valid rows of n elements of type t: random
+// quant bits, finite scales of varied magnitude, int8 values in [-127, 127]
+// as ggml's quantizers write them.
+func randWeights(rng *rand.Rand, t gguf.Type, n, rows int) []byte {
+	rb := quant.RowBytes(t, n)
+	w := make([]byte, rb*rows)
+	for i := range w {
+		w[i] = byte(rng.Uint32())
+	}
+	put16 := func(b []byte, v uint16) { binary.LittleEndian.PutUint16(b, v) }
+	switch t {
+	case gguf.TypeF32:
+		for i := 0; i < len(w); i += 4 {
+			binary.LittleEndian.PutUint32(w[i:], math.Float32bits(float32(rng.NormFloat64())))
+		}
+	case gguf.TypeF16:
+		for i := 0; i < len(w); i += 2 {
+			put16(w[i:], quant.FP32ToFP16(float32(rng.NormFloat64())))
+		}
+	case gguf.TypeBF16:
+		for i := 0; i < len(w); i += 2 {
+			put16(w[i:], quant.FP32ToBF16(float32(rng.NormFloat64())))
+		}
+	case gguf.TypeQ8_0:
+		for b := 0; b < len(w); b += 34 {
+			put16(w[b:], randHalf(rng, 1e-4, 1e-1))
+			for j := 2; j < 34; j++ {
+				w[b+j] = byte(int8(rng.IntN(255) - 127))
+			}
+		}
+	case gguf.TypeQ4_0:
+		for b := 0; b < len(w); b += 18 {
+			put16(w[b:], randHalf(rng, 1e-4, 1e-1))
+		}
+	case gguf.TypeQ4_K, gguf.TypeQ5_K:
+		bs := t.TypeSize()
+		for b := 0; b < len(w); b += bs {
+			put16(w[b:], randHalf(rng, 1e-5, 1e-2))
+			put16(w[b+2:], randHalf(rng, 1e-5, 1e-2))
+		}
+	case gguf.TypeQ6_K:
+		for b := 0; b < len(w); b += 210 {
+			put16(w[b+208:], randHalf(rng, 1e-5, 1e-2))
+		}
+	default:
+		panic("randWeights: " + t.String())
+	}
+	return w
+}
+
+// randActivations returns n random activations quantized to the type ggml
+// pairs with t, as MatMul does.
+func randActivations(rng *rand.Rand, t gguf.Type, n int) []byte {
+	f := make([]float32, n)
+	scale := float32(math.Exp(rng.NormFloat64() * 2))
+	for i := range f {
+		f[i] = float32(rng.NormFloat64()) * scale
+	}
+	vt := quant.VecDotType(t)
+	x := make([]byte, quant.RowBytes(vt, n))
+	if err := quant.QuantizeRow(vt, f, x); err != nil {
+		panic(err)
+	}
+	return x
+}
+
+// shifted copies b to offset off of a fresh buffer with guard bytes after it
+// and returns the copy (so its address is unaligned by off).
+func shifted(b []byte, off int) []byte {
+	buf := make([]byte, off+len(b)+64)
+	for i := range buf {
+		buf[i] = 0xA5
+	}
+	copy(buf[off:], b)
+	return buf[off : off+len(b) : off+len(b)]
+}
+
+// TestDotRowsFastMatchesGeneric checks every kernel this machine has against
+// quant.DotRows, bit for bit, over random valid blocks, row lengths of 1 to
+// 9 blocks (or 32-element groups), odd row counts and unaligned buffers,
+// with guard values around the output.
+func TestDotRowsFastMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const guard = 3
+	sentinel := math.Float32frombits(0x7fc0dead)
+	for _, typ := range dotTypes {
+		t.Run(typ.String(), func(t *testing.T) {
+			if k, _, _, _ := fastKernel(typ); k == nil {
+				t.Skipf("no fast kernel for %s here", typ)
+			}
+			bs := typ.BlockSize()
+			if bs == 1 {
+				bs = 32
+			}
+			for _, nb := range []int{1, 2, 3, 7, 8, 9} {
+				n := nb * bs
+				for _, rows := range []int{1, 2, 3, 5, 16, 17} {
+					for off := 0; off < 4; off++ {
+						w := shifted(randWeights(rng, typ, n, rows), off)
+						x := shifted(randActivations(rng, typ, n), (off*3)%8)
+						want := make([]float32, rows)
+						quant.DotRows(typ, n, w, rows, x, want)
+						buf := make([]float32, rows+2*guard)
+						for i := range buf {
+							buf[i] = sentinel
+						}
+						got := buf[guard : guard+rows]
+						if !DotRowsFast(typ, n, w, rows, x, got) {
+							t.Fatalf("DotRowsFast refused n=%d", n)
+						}
+						for i := 0; i < guard; i++ {
+							if math.Float32bits(buf[i]) != 0x7fc0dead || math.Float32bits(buf[guard+rows+i]) != 0x7fc0dead {
+								t.Fatalf("n=%d rows=%d: output guard overwritten", n, rows)
+							}
+						}
+						for r := range want {
+							if math.Float32bits(got[r]) != math.Float32bits(want[r]) {
+								t.Fatalf("n=%d rows=%d off=%d row %d: asm %v (%#x), generic %v (%#x)",
+									n, rows, off, r, got[r], math.Float32bits(got[r]), want[r], math.Float32bits(want[r]))
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDotRowsFastRefuses: lengths the kernels do not cover are left to the
+// caller, and types without kernels report false.
+func TestDotRowsFastRefuses(t *testing.T) {
+	out := make([]float32, 1)
+	if DotRowsFast(gguf.TypeQ2_K, 256, make([]byte, 84), 1, make([]byte, 292), out) {
+		t.Error("Q2_K: DotRowsFast claimed a kernel")
+	}
+	if DotRowsFast(gguf.TypeF32, 40, make([]byte, 160), 1, make([]byte, 160), out) {
+		t.Error("F32 n=40: DotRowsFast claimed a kernel")
+	}
+}
+
+// BenchmarkDotRows streams a weight matrix larger than the caches through
+// one thread's DotRowsFast (or quant.DotRows where there is none) and
+// reports GB/s of weight bytes read.
+func BenchmarkDotRows(b *testing.B) { benchDotRows(b, 256<<20) }
+
+// BenchmarkDotRowsCached does the same over 256 KiB of weights that stay in
+// the L2 cache: the kernels' arithmetic speed, the bound for prefill.
+func BenchmarkDotRowsCached(b *testing.B) { benchDotRows(b, 256<<10) }
+
+func benchDotRows(b *testing.B, total int) {
+	const n = 4096
+	for _, typ := range dotTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			rb := quant.RowBytes(typ, n)
+			rows := total / rb
+			w := randWeights(rng, typ, n, 64)
+			big := make([]byte, rb*rows)
+			for i := 0; i < len(big); i += len(w) {
+				copy(big[i:], w)
+			}
+			x := randActivations(rng, typ, n)
+			out := make([]float32, rows)
+			b.SetBytes(int64(len(big)))
+			b.ResetTimer()
+			for b.Loop() {
+				for r := 0; r < rows; r += 64 {
+					m := min(64, rows-r)
+					wb := big[r*rb : (r+m)*rb]
+					if !DotRowsFast(typ, n, wb, m, x, out[r:r+m]) {
+						quant.DotRows(typ, n, wb, m, x, out[r:r+m])
+					}
+				}
+			}
+		})
+	}
+}
+
+func ExampleDotRowsFast() {
+	w := make([]byte, 34) // one Q8_0 row of 32 zeros
+	x := make([]byte, 34)
+	out := make([]float32, 1)
+	ok := DotRowsFast(gguf.TypeQ8_0, 32, w, 1, x, out)
+	fmt.Println(out[0], ok || !ok)
+	// Output: 0 true
+}
