@@ -1,0 +1,7 @@
+package engine
+
+// The architectures beyond llama register themselves with the model
+// package when imported.
+import (
+	_ "github.com/hearthlm/hearth/model/qwen3"
+)

@@ -1,0 +1,252 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/kernels"
+)
+
+// Building blocks shared by the decoder-only architectures: hyperparameters
+// under llama.cpp's key names, shape checks, scratch buffers and attention
+// over the KV cache. Each architecture's forward pass strings them together.
+
+// Hyper are the hyperparameters most decoder architectures store under
+// "<arch>.…" keys.
+type Hyper struct {
+	Arch                                       string
+	Embd, Layers, Heads, KVHeads, HeadDim, FFN int
+	CtxTrain, RopeDims                         int
+	RopeBase, RopeScale, Eps                   float32
+	SlidingWindow                              int // 0: none
+	AttnSoftcap, FinalSoftcap                  float32
+	ValueDim                                   int
+	Vocab                                      int // filled by the builder from the embeddings
+}
+
+// UintKey reads an unsigned integer key; def applies when it is absent and
+// not required.
+func UintKey(md gguf.Metadata, k string, def int, required bool) (int, error) {
+	v, ok := md.Uint(k)
+	if !ok {
+		if required {
+			return 0, fmt.Errorf("model: metadata key %q is missing", k)
+		}
+		return def, nil
+	}
+	if v > 1<<31 {
+		return 0, fmt.Errorf("model: metadata key %q = %d is out of range", k, v)
+	}
+	return int(v), nil
+}
+
+// FloatKey reads a float key, def when absent.
+func FloatKey(md gguf.Metadata, k string, def float32) float32 {
+	if v, ok := md.Float(k); ok {
+		return float32(v)
+	}
+	return def
+}
+
+// ReadHyper reads the common hyperparameters of architecture arch, with
+// llama.cpp's defaults for the optional ones (eps 1e-5 for RMSNorm, rope
+// base 10000, head size embedding/heads).
+func ReadHyper(f *gguf.File, arch string) (Hyper, error) {
+	md := f.Metadata
+	p := Hyper{Arch: arch}
+	var err error
+	get := func(dst *int, k string, def int, req bool) {
+		if err == nil {
+			*dst, err = UintKey(md, arch+"."+k, def, req)
+		}
+	}
+	get(&p.Embd, "embedding_length", 0, true)
+	get(&p.Layers, "block_count", 0, true)
+	get(&p.Heads, "attention.head_count", 0, true)
+	get(&p.FFN, "feed_forward_length", 0, true)
+	get(&p.CtxTrain, "context_length", 2048, false)
+	if err != nil {
+		return p, err
+	}
+	if p.Embd <= 0 || p.Layers <= 0 || p.Heads <= 0 || p.FFN <= 0 {
+		return p, fmt.Errorf("%s: embedding %d, layers %d, heads %d, ffn %d: all must be positive", arch, p.Embd, p.Layers, p.Heads, p.FFN)
+	}
+	get(&p.KVHeads, "attention.head_count_kv", p.Heads, false)
+	get(&p.HeadDim, "attention.key_length", p.Embd/p.Heads, false)
+	get(&p.ValueDim, "attention.value_length", p.HeadDim, false)
+	get(&p.RopeDims, "rope.dimension_count", p.HeadDim, false)
+	get(&p.SlidingWindow, "attention.sliding_window", 0, false)
+	if err != nil {
+		return p, err
+	}
+	if p.KVHeads <= 0 || p.Heads%p.KVHeads != 0 {
+		return p, fmt.Errorf("%s: %d heads cannot share %d KV heads", arch, p.Heads, p.KVHeads)
+	}
+	if p.HeadDim <= 0 || p.HeadDim%2 != 0 {
+		return p, fmt.Errorf("%s: head size %d must be positive and even", arch, p.HeadDim)
+	}
+	if p.RopeDims <= 0 || p.RopeDims > p.HeadDim || p.RopeDims%2 != 0 {
+		return p, fmt.Errorf("%s: rope dimension %d does not fit head size %d", arch, p.RopeDims, p.HeadDim)
+	}
+	if p.ValueDim != p.HeadDim {
+		return p, fmt.Errorf("%s: value head size %d differs from key head size %d", arch, p.ValueDim, p.HeadDim)
+	}
+	p.RopeBase = FloatKey(md, arch+".rope.freq_base", 10000)
+	p.RopeScale = 1
+	if v := FloatKey(md, arch+".rope.scale_linear", 0); v != 0 {
+		p.RopeScale = 1 / v
+	}
+	if typ, _ := md.String(arch + ".rope.scaling.type"); typ == "linear" {
+		if v := FloatKey(md, arch+".rope.scaling.factor", 0); v != 0 {
+			p.RopeScale = 1 / v
+		}
+	} else if typ != "" && typ != "none" {
+		return p, fmt.Errorf("%s: rope scaling %q is not supported", arch, typ)
+	}
+	p.Eps = FloatKey(md, arch+".attention.layer_norm_rms_epsilon", 1e-5)
+	p.AttnSoftcap = FloatKey(md, arch+".attn_logit_softcapping", 0)
+	p.FinalSoftcap = FloatKey(md, arch+".final_logit_softcapping", 0)
+	return p, nil
+}
+
+// Info fills the architecture-independent description of a model.
+func (p Hyper) Info(f *gguf.File) Info {
+	info := Info{
+		Arch: p.Arch, ContextLength: p.CtxTrain, Embedding: p.Embd, Layers: p.Layers, Heads: p.Heads,
+		KVHeads: p.KVHeads, HeadDim: p.HeadDim, FFN: p.FFN, Vocab: p.Vocab,
+	}
+	info.Name, _ = f.Metadata.String("general.name")
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		info.Params += int64(t.Elements())
+		info.WeightBytes += int64(t.Size)
+	}
+	return info
+}
+
+// MatrixShape returns the 2-D tensor name, checked to be rows×cols.
+func MatrixShape(f *gguf.File, name string, rows, cols int) (*kernels.Matrix, error) {
+	m, err := Matrix(f, name)
+	if err != nil {
+		return nil, err
+	}
+	if m.Rows != rows || m.Cols != cols {
+		return nil, fmt.Errorf("model: tensor %q is %d×%d, want %d×%d", name, m.Rows, m.Cols, rows, cols)
+	}
+	return m, nil
+}
+
+// OptionalVector is Vector for a tensor that may be absent (nil, nil then).
+func OptionalVector(f *gguf.File, name string, n int) ([]float32, error) {
+	if _, ok := f.Tensor(name); !ok {
+		return nil, nil
+	}
+	return Vector(f, name, n)
+}
+
+// Grow returns s resized to n, reallocating only when it is too small.
+func Grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// CountLogits is the number of batch entries that want logits.
+func CountLogits(b *Batch) int {
+	n := 0
+	for _, l := range b.Logits {
+		if l {
+			n++
+		}
+	}
+	return n
+}
+
+// Embed writes the embedding rows of the batch's tokens into x (n×cols).
+func Embed(embd *kernels.Matrix, b *Batch, x []float32) error {
+	E := embd.Cols
+	for i, t := range b.Tokens {
+		if err := embd.DequantizeRow(int(t), x[i*E:(i+1)*E]); err != nil {
+			return fmt.Errorf("model: %s: %w", embd.Name, err)
+		}
+	}
+	return nil
+}
+
+// RMSNormRows normalizes n rows of len(w) from x into out.
+func RMSNormRows(out, x, w []float32, n int, eps float32) {
+	E := len(w)
+	for i := 0; i < n; i++ {
+		kernels.RMSNorm(out[i*E:(i+1)*E], x[i*E:(i+1)*E], w, eps)
+	}
+}
+
+// AddBias adds bias to each of the n rows of x.
+func AddBias(x, bias []float32, n int) {
+	d := len(bias)
+	for i := 0; i < n; i++ {
+		kernels.Add(x[i*d:(i+1)*d], bias)
+	}
+}
+
+// SelectNorm writes the final norm of the entries that want logits into sel,
+// in batch order, and returns how many there are.
+func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
+	E := len(w)
+	j := 0
+	for i := range b.Logits {
+		if b.Logits[i] {
+			kernels.RMSNorm(sel[j*E:(j+1)*E], x[i*E:(i+1)*E], w, eps)
+			j++
+		}
+	}
+	return j
+}
+
+// Attention runs causal grouped-query attention for a batch over the KV
+// cache with per-thread scratch.
+type Attention struct {
+	q16   [][]float32
+	acc16 [][]uint16
+}
+
+// StoreKV writes the keys and values of batch entry i (kvd floats each)
+// into the cache of layer li.
+func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
+	kvd := c.KVDim
+	cell := (int(b.Seq[i])*c.Ctx + int(b.Pos[i])) * kvd
+	kernels.ToF16(c.K[li][cell:cell+kvd], k[i*kvd:(i+1)*kvd])
+	kernels.ToF16(c.V[li][cell:cell+kvd], v[i*kvd:(i+1)*kvd])
+}
+
+// Run computes out (n × heads·headDim) from the queries q for every batch
+// entry over the cached positions 0..pos of its sequence. window > 0 limits
+// each query to the last window positions (sliding-window attention).
+func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out []float32, heads, kvHeads, headDim int, scale float32, window int) {
+	D := headDim
+	qd, kvd := heads*D, kvHeads*D
+	group := heads / kvHeads
+	threads := pool.Threads()
+	if len(a.q16) != threads || (threads > 0 && len(a.q16[0]) != D) {
+		a.q16 = make([][]float32, threads)
+		a.acc16 = make([][]uint16, threads)
+		for i := range a.q16 {
+			a.q16[i] = make([]float32, D)
+			a.acc16[i] = make([]uint16, D)
+		}
+	}
+	pool.Run(b.Len(), func(s, i int) {
+		seq, pos := int(b.Seq[i]), int(b.Pos[i])
+		first := 0
+		if window > 0 && pos+1 > window {
+			first = pos + 1 - window
+		}
+		base := (seq*c.Ctx + first) * kvd
+		for h := 0; h < heads; h++ {
+			kh := h / group
+			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
+				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.q16[s], a.acc16[s])
+		}
+	})
+}
