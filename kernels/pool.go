@@ -4,34 +4,66 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// Pool is a persistent set of worker goroutines that run data-parallel jobs.
-// A job is split into chunks that workers claim with an atomic counter, so
-// the caller never spawns goroutines per operation and the split of work
-// does not change any result (each output element is computed by exactly
-// one chunk, whatever the thread count).
+// Task is a data-parallel job for Pool.RunTask: RunChunk(worker, c) is
+// called once for every chunk c, from the pool's threads; worker, in
+// [0, Threads()), identifies the calling thread for per-thread scratch.
+// A pointer to a struct kept across calls makes a job without allocating.
+type Task interface {
+	RunChunk(worker, chunk int)
+}
+
+// funcTask adapts a func to Task; the conversion does not allocate.
+type funcTask func(worker, chunk int)
+
+func (f funcTask) RunChunk(worker, chunk int) { f(worker, chunk) }
+
+// Pool is a persistent set of OS-locked worker threads that run
+// data-parallel jobs. A job is split into chunks that threads claim with an
+// atomic counter, so no goroutine is started per operation, and the split
+// never changes a result: each chunk is computed by exactly one thread,
+// whatever the thread count.
 //
-// A Pool runs one job at a time; Run must not be called concurrently.
+// Between jobs a worker spins on an atomic for spinFor, then sleeps on a
+// condition variable; a job never waits for a sleeping worker (the caller
+// and the awake workers take its chunks, a worker that wakes late joins
+// what is left or nothing).
+//
+// A Pool runs one job at a time; Run and RunTask must not be called
+// concurrently.
 type Pool struct {
 	threads int
 
-	// current job
-	fn      func(worker, chunk int)
+	// Written by the caller while the job is closed (no worker inside),
+	// read by workers that entered the job.
+	task    Task
 	nChunks int64
-	next    atomic.Int64
-	pending atomic.Int64
 
-	gen   atomic.Uint64 // bumped for every job
-	mu    sync.Mutex
-	cond  *sync.Cond
-	done  chan struct{}
-	quit  atomic.Bool
-	sleep atomic.Int32 // workers blocked in cond.Wait
+	_    [64]byte
+	next atomic.Int64 // next chunk to claim
+	_    [56]byte
+	// state is gen<<32 | open<<31 | active: the job generation, whether
+	// workers may still enter it, and how many are inside.
+	state atomic.Uint64
+	_     [56]byte
+
+	sleepers atomic.Int32
+	mu       sync.Mutex
+	cond     *sync.Cond
+	quit     atomic.Bool
 }
 
-// spinBudget is how many times a worker polls for new work before sleeping.
-const spinBudget = 20000
+const (
+	stateOpen   = 1 << 31
+	stateActive = stateOpen - 1
+)
+
+// spinFor is how long an idle worker polls for the next job before it
+// sleeps: long enough to bridge the gaps between the matmuls of a decode
+// step and between steps, short enough not to burn a core when idle.
+const spinFor = 200 * time.Microsecond
 
 // NewPool starts a pool with the given total thread count (the caller of
 // Run counts as one thread). threads <= 0 means runtime.NumCPU().
@@ -39,12 +71,10 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	p := &Pool{threads: threads, done: make(chan struct{}, 1)}
+	p := &Pool{threads: threads}
 	p.cond = sync.NewCond(&p.mu)
 	for i := 1; i < threads; i++ {
-		// Each worker starts from generation 0: a job posted before the
-		// goroutine first runs must still be seen as new.
-		go p.worker(i, 0)
+		go p.worker(i)
 	}
 	return p
 }
@@ -56,78 +86,122 @@ func (p *Pool) Threads() int { return p.threads }
 func (p *Pool) Close() {
 	p.quit.Store(true)
 	p.mu.Lock()
-	p.gen.Add(1)
+	p.state.Add(1 << 32)
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }
 
-func (p *Pool) worker(id int, seen uint64) {
+func (p *Pool) worker(id int) {
 	runtime.LockOSThread()
+	seen := uint64(0) // generation 0 is no job
 	for {
-		// Spin briefly: the next job usually follows within microseconds.
-		spins := 0
-		for p.gen.Load() == seen {
-			spins++
-			if spins < spinBudget {
-				if spins&63 == 0 {
-					runtime.Gosched()
-				}
-				continue
-			}
-			p.mu.Lock()
-			p.sleep.Add(1)
-			for p.gen.Load() == seen {
-				p.cond.Wait()
-			}
-			p.sleep.Add(-1)
-			p.mu.Unlock()
+		s := p.state.Load()
+		if s>>32 == seen {
+			s = p.wait(seen)
 		}
-		seen = p.gen.Load()
+		seen = s >> 32
 		if p.quit.Load() {
 			return
 		}
-		p.work(id)
+		if p.enter(seen) {
+			p.work(id)
+			p.state.Add(^uint64(0)) // active--
+		}
+	}
+}
+
+// wait returns the state once its generation differs from seen: spinning
+// first, then sleeping.
+func (p *Pool) wait(seen uint64) uint64 {
+	start := time.Now()
+	for i := 1; ; i++ {
+		s := p.state.Load()
+		if s>>32 != seen {
+			return s
+		}
+		cpuRelax()
+		if i&255 == 0 && time.Since(start) > spinFor {
+			break
+		}
+	}
+	p.mu.Lock()
+	p.sleepers.Add(1)
+	s := p.state.Load()
+	for s>>32 == seen {
+		p.cond.Wait()
+		s = p.state.Load()
+	}
+	p.sleepers.Add(-1)
+	p.mu.Unlock()
+	return s
+}
+
+// enter joins job gen if it is still open.
+func (p *Pool) enter(gen uint64) bool {
+	for {
+		s := p.state.Load()
+		if s>>32 != gen || s&stateOpen == 0 {
+			return false
+		}
+		if p.state.CompareAndSwap(s, s+1) {
+			return true
+		}
 	}
 }
 
 func (p *Pool) work(id int) {
-	fn := p.fn
+	t, n := p.task, p.nChunks
 	for {
 		c := p.next.Add(1) - 1
-		if c >= p.nChunks {
-			break
+		if c >= n {
+			return
 		}
-		fn(id, int(c))
-	}
-	if p.pending.Add(-1) == 0 {
-		p.done <- struct{}{}
+		t.RunChunk(id, int(c))
 	}
 }
 
 // Run calls fn(worker, c) for every c in [0, nChunks), spread over the
 // pool's threads, and returns when all calls have returned. worker, in
 // [0, Threads()), identifies the calling thread, for per-thread scratch.
+// A closure that captures variables is allocated on each call; RunTask
+// with a reused Task avoids that.
 func (p *Pool) Run(nChunks int, fn func(worker, chunk int)) {
+	p.RunTask(nChunks, funcTask(fn))
+}
+
+// RunTask calls t.RunChunk(worker, c) for every c in [0, nChunks), as Run.
+// It does not allocate.
+func (p *Pool) RunTask(nChunks int, t Task) {
 	if nChunks <= 0 {
 		return
 	}
 	if p.threads == 1 || nChunks == 1 {
 		for c := 0; c < nChunks; c++ {
-			fn(0, c)
+			t.RunChunk(0, c)
 		}
 		return
 	}
-	p.fn = fn
-	p.nChunks = int64(nChunks)
+	p.task, p.nChunks = t, int64(nChunks)
 	p.next.Store(0)
-	p.pending.Store(int64(p.threads))
-	p.gen.Add(1)
-	if p.sleep.Load() > 0 {
+	gen := p.state.Load()>>32 + 1
+	p.state.Store(gen<<32 | stateOpen)
+	if p.sleepers.Load() > 0 {
 		p.mu.Lock()
 		p.cond.Broadcast()
 		p.mu.Unlock()
 	}
 	p.work(0)
-	<-p.done
-	p.fn = nil
+	// All chunks are claimed; wait for the workers inside to finish theirs,
+	// then close the job so that none enters it late.
+	for i := 1; ; i++ {
+		s := p.state.Load()
+		if s&stateActive == 0 && p.state.CompareAndSwap(s, s&^stateOpen) {
+			break
+		}
+		cpuRelax()
+		if i&1023 == 0 {
+			runtime.Gosched()
+		}
+	}
+	p.task = nil
 }

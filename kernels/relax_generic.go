@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// cpuRelax is a no-op where there is no spin-wait hint.
+func cpuRelax() {}
