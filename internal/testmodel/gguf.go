@@ -441,3 +441,23 @@ var Specs = map[string]Spec{
 	"qwen3-0.6b": Qwen3_0_6B, "llama3.2-1b": Llama32_1B, "qwen2.5-0.5b": Qwen2_5_0_5B,
 	"tiny-qwen3": TinyQwen3, "tiny-llama": TinyLlama, "tiny-qwen2": TinyQwen2,
 }
+
+// Narrow models of the real depths (28 and 16 layers), for checks of which
+// tensor gets which type in a mix, where only the layout matters.
+var (
+	NarrowQwen3 = func() Spec {
+		s := TinyQwen3
+		s.Name, s.Layers = "narrow qwen3 (random)", 28
+		return s
+	}()
+	NarrowLlama = func() Spec {
+		s := TinyLlama
+		s.Name, s.Layers, s.Heads, s.KVHeads, s.HeadDim, s.Tied = "narrow llama (random)", 16, 8, 2, 32, true
+		return s
+	}()
+)
+
+func init() {
+	Specs["narrow-qwen3"] = NarrowQwen3
+	Specs["narrow-llama"] = NarrowLlama
+}
