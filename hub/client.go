@@ -157,8 +157,8 @@ type request struct {
 	// what the call is about, for error messages
 	repo, rev, path string
 	notFound        error // what a bare 404 means
-	// follow: follow redirects on the same host only (the Hub's relative
-	// redirects for renamed repos); a redirect to another host is returned.
+	// follow: follow relative redirects (the Hub's, for renamed repos);
+	// an absolute redirect (to the CDN) is returned as the reply.
 	follow bool
 }
 
@@ -271,7 +271,9 @@ func (c *Client) once(ctx context.Context, req request) (*http.Response, error) 
 				drain(resp)
 				return nil, fmt.Errorf("hub: %s: bad redirect to %q", u, loc)
 			}
-			if !req.follow || !strings.EqualFold(next.Host, hr.URL.Host) {
+			// Like huggingface_hub, follow only relative redirects (a
+			// renamed repo); an absolute one (the CDN) is the answer.
+			if rel, err := url.Parse(loc); !req.follow || err != nil || rel.IsAbs() || rel.Host != "" {
 				return resp, nil
 			}
 			drain(resp)

@@ -81,6 +81,7 @@ type Server struct {
 	limit429 int
 	retry429 string
 	fail5xx  int
+	inflight sync.WaitGroup
 }
 
 // New starts the fake; Close it when done.
@@ -213,6 +214,19 @@ func (s *Server) Fail(n int) {
 	s.fail5xx = n
 }
 
+// WaitIdle waits until no request is being answered (say, to a client
+// that was killed) or the timeout passes; it reports whether it is idle.
+func (s *Server) WaitIdle(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
 // Requests returns what the servers saw so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -340,6 +354,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, id, rev string, 
 }
 
 func (s *Server) serveHub(rw http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
 	w := &statusWriter{ResponseWriter: rw}
 	defer s.record("hub", r, w)
 	w.Header().Set("X-Request-Id", "Root=1-fake")
@@ -523,6 +539,8 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, id, rev, path s
 }
 
 func (s *Server) serveCDN(rw http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
 	w := &statusWriter{ResponseWriter: rw}
 	defer s.record("cdn", r, w)
 	if r.Header.Get("Authorization") != "" {
