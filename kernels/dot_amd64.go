@@ -15,6 +15,10 @@ import (
 // variable so that tests can switch the kernels off.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 
+// useMultiToken selects the four-token kernels in DotRowsFastN (tests and
+// benchmarks switch it off to compare).
+var useMultiToken = true
+
 // The kernels below compute out[r] = dot(row r of w, x) for r < rows, each
 // row being nb blocks, in the order of ggml's AVX2 vec_dot for the type:
 // 8-lane float accumulators updated with FMA once per block, the same
@@ -97,5 +101,55 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 		panic("kernels: DotRowsFast: " + t.String() + " buffers too short")
 	}
 	k(unsafe.SliceData(w), unsafe.SliceData(x), unsafe.SliceData(out), rows, nb)
+	return true
+}
+
+// Four-token kernels: rows × 4 dot products, each weight block decoded once.
+// Token t's activations start at x + t*xStride, its results at
+// out + t*outStride (both strides in bytes).
+
+//go:noescape
+func dotRows4Q4KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// fastKernel4 returns the four-token kernel for t, if there is one.
+func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
+	if !useAVX2 || !useMultiToken {
+		return nil
+	}
+	switch t {
+	case gguf.TypeQ4_K:
+		return dotRows4Q4KAVX2
+	}
+	return nil
+}
+
+// DotRowsFastN is DotRowsFast for ntok activation rows at once: for t <
+// ntok and r < rows it sets out[t*outStride+r] to the dot product of weight
+// row r with the activation row x[t*xStride:], bit-identical to
+// quant.DotRows on each. Weight blocks are decoded once for several tokens
+// where a multi-token kernel exists (prompt processing). It returns false,
+// touching nothing, where DotRowsFast would.
+func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
+	k, elems, wb, xb := fastKernel(t)
+	if k == nil || n <= 0 || n%elems != 0 {
+		return false
+	}
+	if rows <= 0 || ntok <= 0 {
+		return true
+	}
+	nb := n / elems
+	if len(w) < rows*nb*wb || xStride < nb*xb || len(x) < (ntok-1)*xStride+nb*xb ||
+		outStride < rows || len(out) < (ntok-1)*outStride+rows {
+		panic("kernels: DotRowsFastN: " + t.String() + " buffers too short")
+	}
+	tok := 0
+	if k4 := fastKernel4(t); k4 != nil {
+		for ; tok+4 <= ntok; tok += 4 {
+			k4(unsafe.SliceData(w), &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, nb)
+		}
+	}
+	for ; tok < ntok; tok++ {
+		k(unsafe.SliceData(w), &x[tok*xStride], &out[tok*outStride], rows, nb)
+	}
 	return true
 }

@@ -13,3 +13,10 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 type rowKernel func(w, x *byte, out *float32, rows, nb int)
 
 func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) { return nil, 0, 0, 0 }
+
+// DotRowsFastN reports false, as DotRowsFast.
+func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
+	return false
+}
+
+var useMultiToken = true

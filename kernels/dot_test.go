@@ -212,3 +212,99 @@ func ExampleDotRowsFast() {
 	fmt.Println(out[0], ok || !ok)
 	// Output: 0 true
 }
+
+// TestDotRowsFastNMatchesGeneric checks the multi-token entry point (and the
+// four-token kernels behind it) against quant.DotRows token by token, bit
+// for bit; the gaps between output rows must stay untouched.
+func TestDotRowsFastNMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const sentinel = 0x7fc0beef
+	for _, typ := range dotTypes {
+		t.Run(typ.String(), func(t *testing.T) {
+			if k, _, _, _ := fastKernel(typ); k == nil {
+				t.Skipf("no fast kernel for %s here", typ)
+			}
+			bs := typ.BlockSize()
+			if bs == 1 {
+				bs = 32
+			}
+			vt := quant.VecDotType(typ)
+			for _, nb := range []int{1, 3, 8} {
+				n := nb * bs
+				xrb := quant.RowBytes(vt, n)
+				for _, rows := range []int{1, 5, 16} {
+					for _, ntok := range []int{1, 3, 4, 5, 8, 9} {
+						w := shifted(randWeights(rng, typ, n, rows), ntok%4)
+						xStride := xrb + 8*(ntok%3)
+						x := make([]byte, 0, ntok*xStride)
+						for tok := 0; tok < ntok; tok++ {
+							x = append(x, randActivations(rng, typ, n)...)
+							x = append(x, make([]byte, xStride-xrb)...)
+						}
+						x = shifted(x, 1)
+						outStride := rows + 2
+						out := make([]float32, ntok*outStride)
+						for i := range out {
+							out[i] = math.Float32frombits(sentinel)
+						}
+						if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
+							t.Fatalf("DotRowsFastN refused n=%d", n)
+						}
+						want := make([]float32, rows)
+						for tok := 0; tok < ntok; tok++ {
+							quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
+							for r := 0; r < outStride; r++ {
+								g := math.Float32bits(out[tok*outStride+r])
+								if r >= rows {
+									if g != sentinel {
+										t.Fatalf("n=%d rows=%d ntok=%d: gap %d of token %d overwritten", n, rows, ntok, r, tok)
+									}
+									continue
+								}
+								if g != math.Float32bits(want[r]) {
+									t.Fatalf("n=%d rows=%d ntok=%d token %d row %d: asm %v, generic %v",
+										n, rows, ntok, tok, r, out[tok*outStride+r], want[r])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDotRowsN measures prompt-style work: 64 rows of n=4096 weights
+// (in cache) against 64 tokens, as GB/s of weight bytes processed (each
+// weight byte counted once per token).
+func BenchmarkDotRowsN(b *testing.B) {
+	const n, rows, ntok = 4096, 64, 64
+	for _, bc := range []struct {
+		typ   gguf.Type
+		multi bool
+	}{{gguf.TypeQ4_K, true}, {gguf.TypeQ4_K, false}, {gguf.TypeQ6_K, true}, {gguf.TypeQ6_K, false},
+		{gguf.TypeQ8_0, true}, {gguf.TypeQ8_0, false}} {
+		typ := bc.typ
+		name := typ.String() + map[bool]string{true: "/4tok", false: "/1tok"}[bc.multi]
+		b.Run(name, func(b *testing.B) {
+			defer func(m bool) { useMultiToken = m }(useMultiToken)
+			useMultiToken = bc.multi
+			rng := rand.New(rand.NewPCG(3, 4))
+			w := randWeights(rng, typ, n, rows)
+			var x []byte
+			for tok := 0; tok < ntok; tok++ {
+				x = append(x, randActivations(rng, typ, n)...)
+			}
+			xStride := len(x) / ntok
+			out := make([]float32, rows*ntok)
+			b.SetBytes(int64(len(w) * ntok))
+			for b.Loop() {
+				if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, rows) {
+					for tok := 0; tok < ntok; tok++ {
+						quant.DotRows(typ, n, w, rows, x[tok*xStride:(tok+1)*xStride], out[tok*rows:(tok+1)*rows])
+					}
+				}
+			}
+		})
+	}
+}
