@@ -44,8 +44,12 @@ func openFile(ref string) (*gguf.File, error) {
 	}
 	st, err := os.Stat(ref)
 	if err != nil {
-		if os.IsNotExist(err) && IsModelRef(ref) && !strings.HasSuffix(strings.ToLower(ref), ".gguf") {
-			return nil, fmt.Errorf("%s: no such file; Hugging Face Hub references are not supported yet: download the GGUF and pass its path", ref)
+		if os.IsNotExist(err) && isHubRef(ref) {
+			path, err := resolveHubRef(ref)
+			if err != nil {
+				return nil, err
+			}
+			return gguf.Open(path)
 		}
 		return nil, err
 	}

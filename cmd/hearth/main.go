@@ -19,6 +19,7 @@ func main() {
 	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd(), renderCmd())
 	root.AddCommand(quantizeCmd())
 	root.AddCommand(benchCmd())
+	root.AddCommand(pullCmd(), listCmd(), rmCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "hearth:", err)
 		os.Exit(1)

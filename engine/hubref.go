@@ -1,0 +1,35 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hearthlm/hearth/hub"
+)
+
+// isHubRef reports whether ref names a model on the Hugging Face Hub
+// (org/name[:QUANT], org/name@REV, hf.co/… and https://huggingface.co/…
+// URLs, org/name/path/file.gguf) rather than a local path.
+func isHubRef(ref string) bool { return hub.LooksLikeRef(ref) }
+
+// resolveHubRef makes sure the model ref names is in the Hugging Face
+// cache (pulling it, with progress on stderr, unless HF_HUB_OFFLINE is set
+// or the Hub is unreachable and a cached copy exists) and returns the
+// local path of its GGUF file (the first shard of a split model).
+func resolveHubRef(ref string) (string, error) {
+	r, err := hub.ParseRef(ref)
+	if err != nil {
+		return "", err
+	}
+	res, err := hub.New().Pull(context.Background(), r)
+	if err != nil {
+		return "", err
+	}
+	if res.Safetensors {
+		// The converter (package convert, `hearth convert`) has no
+		// HF-folder entry point yet; once it has, convert res.Snapshot
+		// once per commit and target type and return that file.
+		return "", fmt.Errorf("%s: the repo has only safetensors (downloaded to %s); converting Hugging Face checkpoints is not available yet: pick a GGUF repo", ref, res.Snapshot)
+	}
+	return res.Model, nil
+}
