@@ -111,6 +111,9 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 //go:noescape
 func dotRows4Q4KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 
+//go:noescape
+func dotRows4Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
 // fastKernel4 returns the four-token kernel for t, if there is one.
 func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
 	if !useAVX2 || !useMultiToken {
@@ -119,6 +122,8 @@ func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStr
 	switch t {
 	case gguf.TypeQ4_K:
 		return dotRows4Q4KAVX2
+	case gguf.TypeQ6_K:
+		return dotRows4Q6KAVX2
 	}
 	return nil
 }

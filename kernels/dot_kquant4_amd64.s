@@ -228,3 +228,147 @@ q4k4block:
 	JNZ  q4k4row
 	VZEROUPPER
 	RET
+
+DATA v0f<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA v0f<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA v0f<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA v0f<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL v0f<>(SB), RODATA|NOPTR, $32
+DATA v03<>+0(SB)/8, $0x0303030303030303
+DATA v03<>+8(SB)/8, $0x0303030303030303
+DATA v03<>+16(SB)/8, $0x0303030303030303
+DATA v03<>+24(SB)/8, $0x0303030303030303
+GLOBL v03<>(SB), RODATA|NOPTR, $32
+DATA v0c<>+0(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA v0c<>+8(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA v0c<>+16(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA v0c<>+24(SB)/8, $0x0c0c0c0c0c0c0c0c
+GLOBL v0c<>(SB), RODATA|NOPTR, $32
+DATA v30<>+0(SB)/8, $0x3030303030303030
+DATA v30<>+8(SB)/8, $0x3030303030303030
+DATA v30<>+16(SB)/8, $0x3030303030303030
+DATA v30<>+24(SB)/8, $0x3030303030303030
+GLOBL v30<>(SB), RODATA|NOPTR, $32
+DATA vc0<>+0(SB)/8, $0xc0c0c0c0c0c0c0c0
+DATA vc0<>+8(SB)/8, $0xc0c0c0c0c0c0c0c0
+DATA vc0<>+16(SB)/8, $0xc0c0c0c0c0c0c0c0
+DATA vc0<>+24(SB)/8, $0xc0c0c0c0c0c0c0c0
+GLOBL vc0<>(SB), RODATA|NOPTR, $32
+
+// Q6K_INIT(t, y, xb): d_t = y.d * dw (X4) to the frame; sumi_t (y) starts
+// at -32 * (bsums . scales) pairwise (Y7 = scales as int16).
+#define Q6K_INIT(t, y, xb) \
+	VMOVSS       xb, X10 \
+	VMULSS       X4, X10, X10 \
+	VMOVSS       X10, (192+4*t)(SP) \
+	VPMADDWD     260 xb, Y7, Y10 \
+	VPSLLD       $5, Y10, Y10 \
+	VPXOR        y, y, y \
+	VPSUBD       Y10, y, y
+
+// Q6K_TOK: sumi_t (y) += sum over k of scale_k * maddubs(q_k, q8_t[32k]).
+#define Q6K_TOK(y, h, xb) \
+	VPMADDUBSW (4+128*h) xb, Y4, Y14 \
+	VPMADDWD   Y14, Y9, Y14 \
+	VPMADDUBSW (4+128*h+32) xb, Y5, Y15 \
+	VPMADDWD   Y15, Y11, Y15 \
+	VPADDD     Y14, Y15, Y14 \
+	VPADDD     Y14, y, y \
+	VPMADDUBSW (4+128*h+64) xb, Y7, Y14 \
+	VPMADDWD   Y14, Y12, Y14 \
+	VPMADDUBSW (4+128*h+96) xb, Y8, Y15 \
+	VPMADDWD   Y15, Y13, Y15 \
+	VPADDD     Y14, Y15, Y14 \
+	VPADDD     Y14, y, y
+
+#define Q6K_HALF4(h) \
+	VMOVDQU   (64*h)(SI), Y13 \
+	VMOVDQU   (64*h+32)(SI), Y14 \
+	VMOVDQU   (128+32*h)(SI), Y15 \
+	VPAND     v0f<>(SB), Y13, Y4 \
+	VPAND     v03<>(SB), Y15, Y10 \
+	VPSLLW    $4, Y10, Y10 \
+	VPOR      Y10, Y4, Y4 \
+	VPAND     v0f<>(SB), Y14, Y5 \
+	VPAND     v0c<>(SB), Y15, Y10 \
+	VPSLLW    $2, Y10, Y10 \
+	VPOR      Y10, Y5, Y5 \
+	VPSRLW    $4, Y13, Y7 \
+	VPAND     v0f<>(SB), Y7, Y7 \
+	VPAND     v30<>(SB), Y15, Y10 \
+	VPOR      Y10, Y7, Y7 \
+	VPSRLW    $4, Y14, Y8 \
+	VPAND     v0f<>(SB), Y8, Y8 \
+	VPAND     vc0<>(SB), Y15, Y10 \
+	VPSRLW    $2, Y10, Y10 \
+	VPOR      Y10, Y8, Y8 \
+	VPSHUFB   q6shufB<>+(64*h)(SB), X6, X9 \
+	VPMOVSXBW X9, Y9 \
+	VPSHUFB   q6shufB<>+(64*h+16)(SB), X6, X11 \
+	VPMOVSXBW X11, Y11 \
+	VPSHUFB   q6shufB<>+(64*h+32)(SB), X6, X12 \
+	VPMOVSXBW X12, Y12 \
+	VPSHUFB   q6shufB<>+(64*h+48)(SB), X6, X13 \
+	VPMOVSXBW X13, Y13 \
+	Q6K_TOK(Y0, h, (BX)) \
+	Q6K_TOK(Y1, h, (BX)(R11*1)) \
+	Q6K_TOK(Y2, h, (BX)(R12*1)) \
+	Q6K_TOK(Y3, h, (BX)(R13*1))
+
+#define Q6K_OUT(t, dst) \
+	VMOVUPS (32*t)(SP), Y0 \
+	HSUM8(Y0, X0, X2, X3) \
+	VMOVSS  X2, dst
+
+// func dotRows4Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+TEXT ·dotRows4Q6KAVX2(SB), $256-56
+	MOVQ w+0(FP), SI
+	MOVQ xStride+16(FP), R11
+	MOVQ out+24(FP), DX
+	MOVQ outStride+32(FP), CX
+	MOVQ rows+40(FP), R8
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+
+q6k4row:
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS Y0, 96(SP)
+	MOVQ    x+8(FP), BX
+	MOVQ    nb+48(FP), AX
+	MOVQ    AX, 248(SP)
+
+q6k4block:
+	MOVWLZX   208(SI), AX
+	VMOVD     AX, X4
+	VCVTPH2PS X4, X4
+	VMOVDQU   192(SI), X6
+	VPMOVSXBW X6, Y7
+	Q6K_INIT(0, Y0, (BX))
+	Q6K_INIT(1, Y1, (BX)(R11*1))
+	Q6K_INIT(2, Y2, (BX)(R12*1))
+	Q6K_INIT(3, Y3, (BX)(R13*1))
+	Q6K_HALF4(0)
+	Q6K_HALF4(1)
+	ACC_UPDATE(0, Y0)
+	ACC_UPDATE(1, Y1)
+	ACC_UPDATE(2, Y2)
+	ACC_UPDATE(3, Y3)
+
+	ADDQ $210, SI
+	ADDQ $292, BX
+	DECQ 248(SP)
+	JNZ  q6k4block
+
+	Q6K_OUT(0, (DX))
+	Q6K_OUT(1, (DX)(CX*1))
+	LEAQ (DX)(CX*2), AX
+	Q6K_OUT(2, (AX))
+	Q6K_OUT(3, (AX)(CX*1))
+	ADDQ $4, DX
+	DECQ R8
+	JNZ  q6k4row
+	VZEROUPPER
+	RET
