@@ -114,6 +114,9 @@ func dotRows4Q4KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb 
 //go:noescape
 func dotRows4Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 
+//go:noescape
+func dotRows4Q8_0AVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
 // fastKernel4 returns the four-token kernel for t, if there is one.
 func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
 	if !useAVX2 || !useMultiToken {
@@ -124,6 +127,8 @@ func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStr
 		return dotRows4Q4KAVX2
 	case gguf.TypeQ6_K:
 		return dotRows4Q6KAVX2
+	case gguf.TypeQ8_0:
+		return dotRows4Q8_0AVX2
 	}
 	return nil
 }

@@ -117,3 +117,74 @@ q40block:
 	JNZ    q40row
 	VZEROUPPER
 	RET
+
+// Q80_TOK(y, off): token t's block at off: acc_t (y) += d_t * i8 dot.
+#define Q80_TOK(y, xb, t) \
+	VMOVDQU      2 xb, Y6 \
+	VPSIGNB      Y5, Y6, Y6 \
+	VPMADDUBSW   Y6, Y4, Y6 \
+	VPMADDWD     Y6, Y15, Y6 \
+	VCVTDQ2PS    Y6, Y6 \
+	VBROADCASTSS (4*t)(SP), Y7 \
+	VFMADD231PS  Y6, Y7, y
+
+// func dotRows4Q8_0AVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Four-token form of dotRowsQ8_0AVX2: each weight block is loaded, its
+// absolute values and scale computed once for four activation rows; every
+// (row, token) result takes the one-token kernel's steps.
+TEXT ·dotRows4Q8_0AVX2(SB), $32-56
+	MOVQ w+0(FP), SI
+	MOVQ xStride+16(FP), R11
+	MOVQ out+24(FP), DX
+	MOVQ outStride+32(FP), CX
+	MOVQ rows+40(FP), R8
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+	VPBROADCASTD q8w1<>(SB), Y15
+
+q804row:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   x+8(FP), BX
+	MOVQ   nb+48(FP), R9
+
+q804block:
+	// d_t = f16(w.d) * f16(x_t.d) for the four tokens, to 0..15(SP)
+	VPINSRW      $0, (BX), X8, X8
+	VPINSRW      $1, (BX)(R11*1), X8, X8
+	VPINSRW      $2, (BX)(R12*1), X8, X8
+	VPINSRW      $3, (BX)(R13*1), X8, X8
+	VCVTPH2PS    X8, X8
+	MOVWLZX      (SI), AX
+	VMOVD        AX, X9
+	VCVTPH2PS    X9, X9
+	VBROADCASTSS X9, X9
+	VMULPS       X8, X9, X9
+	VMOVUPS      X9, 0(SP)
+	VMOVDQU      2(SI), Y5
+	VPSIGNB      Y5, Y5, Y4
+	Q80_TOK(Y0, (BX), 0)
+	Q80_TOK(Y1, (BX)(R11*1), 1)
+	Q80_TOK(Y2, (BX)(R12*1), 2)
+	Q80_TOK(Y3, (BX)(R13*1), 3)
+	ADDQ $34, SI
+	ADDQ $34, BX
+	DECQ R9
+	JNZ  q804block
+
+	HSUM8(Y0, X0, X8, X9)
+	VMOVSS X8, (DX)
+	HSUM8(Y1, X1, X8, X9)
+	VMOVSS X8, (DX)(CX*1)
+	LEAQ   (DX)(CX*2), AX
+	HSUM8(Y2, X2, X8, X9)
+	VMOVSS X8, (AX)
+	HSUM8(Y3, X3, X8, X9)
+	VMOVSS X8, (AX)(CX*1)
+	ADDQ   $4, DX
+	DECQ   R8
+	JNZ    q804row
+	VZEROUPPER
+	RET
