@@ -1,8 +1,11 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,9 +113,13 @@ func linkSnapshot(repoDir, commit, path, blob string) error {
 	if t, err := os.Readlink(dst); err == nil && t == rel {
 		return nil
 	}
-	tmp := filepath.Join(filepath.Dir(dst), fmt.Sprintf(".tmp-%s-%d", filepath.Base(dst), os.Getpid()))
-	os.Remove(tmp)
+	// A unique temporary name: several pulls may link the same path.
+	tmp := filepath.Join(filepath.Dir(dst), fmt.Sprintf(".tmp-%s-%d-%x", filepath.Base(dst), os.Getpid(), rand.Uint64()))
 	if err := os.Symlink(rel, tmp); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("hub: link %s: %w", dst, err)
+		}
+		// No symlinks here (Windows without the privilege): a copy.
 		if err := copyFile(src, tmp); err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("hub: link %s: %w", dst, err)
@@ -131,7 +138,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}

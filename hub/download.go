@@ -56,9 +56,6 @@ func (c *Client) fetch(ctx context.Context, repo, commit string, e TreeEntry) er
 	defer lk.Unlock()
 	// Whoever held the lock may have finished the blob.
 	if !blobComplete(bp, e.Size) {
-		if err := os.MkdirAll(filepath.Dir(bp), 0o755); err != nil {
-			return err
-		}
 		if err := c.download(ctx, repo, commit, e, bp); err != nil {
 			return err
 		}
@@ -122,6 +119,9 @@ func (c *Client) download(ctx context.Context, repo, commit string, e TreeEntry,
 	}
 	if m.Size >= 0 && m.Size != e.Size {
 		return fmt.Errorf("hub: %s/%s: the Hub says %d bytes, its listing %d", repo, e.Path, m.Size, e.Size)
+	}
+	if err := os.MkdirAll(filepath.Dir(bp), 0o755); err != nil {
+		return fmt.Errorf("hub: %w", err)
 	}
 	src := &source{c: c, repo: repo, commit: commit, path: e.Path, loc: m.Location, size: e.Size}
 	inc := bp + ".incomplete"

@@ -765,3 +765,33 @@ func TestListAndRemove(t *testing.T) {
 }
 
 func sha1Sum(b []byte) [20]byte { return sha1.Sum(b) }
+
+func TestConcurrentLinks(t *testing.T) {
+	dir := t.TempDir()
+	commit := strings.Repeat("c", 40)
+	data := blob(60, 5000)
+	os.MkdirAll(filepath.Join(dir, "blobs"), 0o755)
+	os.WriteFile(blobPath(dir, sha(data)), data, 0o644)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := linkSnapshot(dir, commit, "a/b.gguf", sha(data)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	p := snapshotPath(dir, commit, "a/b.gguf")
+	if tgt, err := os.Readlink(p); err != nil || tgt != "../../../blobs/"+sha(data) {
+		t.Fatalf("link %q %v", tgt, err)
+	}
+	if !bytes.Equal(readAll(t, p), data) {
+		t.Fatal("blob damaged")
+	}
+	ents, _ := os.ReadDir(filepath.Dir(p))
+	if len(ents) != 1 {
+		t.Fatalf("%d entries left, want the link only", len(ents))
+	}
+}

@@ -193,11 +193,10 @@ func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
 				}
 			}
 			if pick != nil {
-				sel.Reason = fmt.Sprintf("no quant given; %s is the default (", q)
 				if q == "Q4_K_M" {
-					sel.Reason += "about 4.8 bits per weight, the usual balance of size and quality)"
+					sel.Reason = "no quant given: Q4_K_M, the usual balance of size and quality at about 4.8 bits per weight"
 				} else {
-					sel.Reason += "the repo has no Q4_K_M; Q8_0 is near-lossless)"
+					sel.Reason = "no quant given and no Q4_K_M: Q8_0, near-lossless at 8.5 bits per weight"
 				}
 				break
 			}
@@ -209,7 +208,7 @@ func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
 					pick = &sets[i]
 				}
 			}
-			sel.Reason = "no quant given and the repo has neither Q4_K_M nor Q8_0; took the smallest"
+			sel.Reason = "no quant given and neither Q4_K_M nor Q8_0: the smallest file"
 		}
 	default:
 		return chooseSafetensors(files, ref)
