@@ -151,10 +151,27 @@ func convertTensor(name string, src []byte, st gguf.Type, dst []byte, dt gguf.Ty
 	if len(src) < rows*srb {
 		return fmt.Errorf("convert: tensor %q: %d bytes of %s data, want %d", name, len(src), st, rows*srb)
 	}
-	// Chunks of about 1 MiB of output, at least one row.
-	per := max(1, (1<<20)/max(1, drb))
+	return parallelRows(rows, drb, threads, func(buf []float32, r int) error {
+		if err := quant.DequantizeRow(st, src[r*srb:(r+1)*srb], buf); err != nil {
+			return fmt.Errorf("convert: tensor %q row %d: %w", name, r, err)
+		}
+		if err := quantRow(dt, buf, dst[r*drb:(r+1)*drb]); err != nil {
+			return fmt.Errorf("convert: tensor %q row %d: %w", name, r, err)
+		}
+		return nil
+	}, rowLen)
+}
+
+// quantRow quantizes one row of weights as llama.cpp's tools do.
+func quantRow(t gguf.Type, src []float32, dst []byte) error { return quant.QuantizeRowRef(t, src, dst) }
+
+// parallelRows calls row(buf, r) for every r in [0, rows) on up to threads
+// goroutines, in chunks of about 1 MiB of output (rows of rowBytes);
+// buf is per-goroutine scratch of rowLen floats.
+func parallelRows(rows, rowBytes, threads int, row func(buf []float32, r int) error, rowLen int) error {
+	per := max(1, (1<<20)/max(1, rowBytes))
 	nChunks := (rows + per - 1) / per
-	workers := min(threads, nChunks)
+	workers := max(1, min(threads, nChunks))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -169,12 +186,9 @@ func convertTensor(name string, src []byte, st gguf.Type, dst []byte, dt gguf.Ty
 					return
 				}
 				for r := c * per; r < min(rows, (c+1)*per); r++ {
-					if err := quant.DequantizeRow(st, src[r*srb:(r+1)*srb], buf); err != nil {
-						errs[w] = fmt.Errorf("convert: tensor %q row %d: %w", name, r, err)
-						return
-					}
-					if err := quant.QuantizeRowRef(dt, buf, dst[r*drb:(r+1)*drb]); err != nil {
-						errs[w] = fmt.Errorf("convert: tensor %q row %d: %w", name, r, err)
+					if err := row(buf, r); err != nil {
+						errs[w] = err
+						next.Store(int64(nChunks))
 						return
 					}
 				}

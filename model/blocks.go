@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/kernels"
@@ -249,4 +250,201 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.q16[s], a.acc16[s])
 		}
 	})
+}
+
+// DecoderLayer holds one block of a llama-family decoder. Optional parts
+// (biases, per-head q/k norms) are nil when the architecture lacks them.
+type DecoderLayer struct {
+	AttnNorm, FFNNorm []float32
+	QNorm, KNorm      []float32 // per head (HeadDim), Qwen3
+	QBias, KBias      []float32 // Qwen2
+	VBias             []float32
+	Q, K, V, O        *kernels.Matrix
+	Gate, Up, Down    *kernels.Matrix
+}
+
+// DecoderOptions say which parts a llama-family architecture has.
+type DecoderOptions struct {
+	QKVBias bool // biases on the q, k and v projections
+	QKNorm  bool // RMSNorm over each query and key head before rope
+	Neox    bool // rotate (x[i], x[i+d/2]) pairs instead of (x[2i], x[2i+1])
+}
+
+// Decoder is a llama-family transformer: pre-norm blocks of grouped-query
+// attention with rotary embeddings and a SwiGLU feed-forward network.
+type Decoder struct {
+	P         Hyper
+	Opt       DecoderOptions
+	Embd      *kernels.Matrix
+	OutNorm   []float32
+	Out       *kernels.Matrix
+	RopeFreqs []float32
+	Layers    []DecoderLayer
+
+	info Info
+	pool *kernels.Pool
+	ws   kernels.Workspace
+	att  Attention
+	rope []float32
+	buf  struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
+}
+
+type vecSpec struct {
+	dst *[]float32
+	n   string
+	len int
+}
+
+// NewDecoder loads the tensors of a llama-family model with llama.cpp's
+// GGUF names (no weights are copied).
+func NewDecoder(f *gguf.File, p Hyper, o DecoderOptions, opts Options) (*Decoder, error) {
+	m := &Decoder{P: p, Opt: o}
+	var err error
+	if m.Embd, err = Matrix(f, "token_embd.weight"); err != nil {
+		return nil, err
+	}
+	if m.Embd.Cols != p.Embd {
+		return nil, fmt.Errorf("%s: token_embd.weight has rows of %d, want the embedding size %d", p.Arch, m.Embd.Cols, p.Embd)
+	}
+	p.Vocab = m.Embd.Rows
+	m.P = p
+	if m.OutNorm, err = Vector(f, "output_norm.weight", p.Embd); err != nil {
+		return nil, err
+	}
+	m.Out = m.Embd // tied embeddings unless the file has an output head
+	if _, ok := f.Tensor("output.weight"); ok {
+		if m.Out, err = MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
+			return nil, err
+		}
+	}
+	if m.RopeFreqs, err = OptionalVector(f, "rope_freqs.weight", p.RopeDims/2); err != nil {
+		return nil, err
+	}
+	qd, kvd := p.Heads*p.HeadDim, p.KVHeads*p.HeadDim
+	m.Layers = make([]DecoderLayer, p.Layers)
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		name := func(s string) string { return fmt.Sprintf("blk.%d.%s", i, s) }
+		vecs := []vecSpec{{&l.AttnNorm, "attn_norm.weight", p.Embd}, {&l.FFNNorm, "ffn_norm.weight", p.Embd}}
+		if o.QKNorm {
+			vecs = append(vecs, vecSpec{&l.QNorm, "attn_q_norm.weight", p.HeadDim}, vecSpec{&l.KNorm, "attn_k_norm.weight", p.HeadDim})
+		}
+		if o.QKVBias {
+			vecs = append(vecs, vecSpec{&l.QBias, "attn_q.bias", qd}, vecSpec{&l.KBias, "attn_k.bias", kvd}, vecSpec{&l.VBias, "attn_v.bias", kvd})
+		}
+		for _, w := range vecs {
+			if *w.dst, err = Vector(f, name(w.n), w.len); err != nil {
+				return nil, err
+			}
+		}
+		for _, w := range []struct {
+			dst        **kernels.Matrix
+			n          string
+			rows, cols int
+		}{
+			{&l.Q, "attn_q", qd, p.Embd}, {&l.K, "attn_k", kvd, p.Embd}, {&l.V, "attn_v", kvd, p.Embd},
+			{&l.O, "attn_output", p.Embd, qd},
+			{&l.Gate, "ffn_gate", p.FFN, p.Embd}, {&l.Up, "ffn_up", p.FFN, p.Embd}, {&l.Down, "ffn_down", p.Embd, p.FFN},
+		} {
+			if *w.dst, err = MatrixShape(f, name(w.n+".weight"), w.rows, w.cols); err != nil {
+				return nil, err
+			}
+		}
+	}
+	m.info = p.Info(f)
+	m.pool = kernels.NewPool(opts.Threads)
+	m.rope = make([]float32, p.RopeDims)
+	return m, nil
+}
+
+// Info describes the model.
+func (m *Decoder) Info() Info { return m.info }
+
+// Close stops the model's worker threads.
+func (m *Decoder) Close() { m.pool.Close() }
+
+// NewCache allocates an f16 KV cache.
+func (m *Decoder) NewCache(ctx, seqs int) (*Cache, error) {
+	return NewCache(m.P.Layers, ctx, seqs, m.P.KVHeads*m.P.HeadDim)
+}
+
+// Forward runs a batch through the model.
+func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
+	p := m.P
+	if err := c.Check(b, p.Vocab); err != nil {
+		return nil, err
+	}
+	n := b.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	E, D := p.Embd, p.HeadDim
+	qd, kvd := p.Heads*D, p.KVHeads*D
+	nOut := CountLogits(b)
+	buf := &m.buf
+	x, xn := Grow(buf.x, n*E), Grow(buf.xn, n*E)
+	q, k, v := Grow(buf.q, n*qd), Grow(buf.k, n*kvd), Grow(buf.v, n*kvd)
+	at, o := Grow(buf.at, n*qd), Grow(buf.o, n*E)
+	g, u := Grow(buf.g, n*p.FFN), Grow(buf.u, n*p.FFN)
+	buf.x, buf.xn, buf.q, buf.k, buf.v, buf.at, buf.o, buf.g, buf.u = x, xn, q, k, v, at, o, g, u
+	if err := Embed(m.Embd, b, x); err != nil {
+		return nil, err
+	}
+	scale := float32(1 / math.Sqrt(float64(D)))
+	rope := kernels.RopeNorm
+	if m.Opt.Neox {
+		rope = kernels.RopeNeox
+	}
+
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
+		// projections of norm(x) (plus biases, per-head norms).
+		RMSNormRows(xn, x, l.AttnNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.Q, xn, n, q)
+		m.pool.MatMul(&m.ws, l.K, xn, n, k)
+		m.pool.MatMul(&m.ws, l.V, xn, n, v)
+		if l.QBias != nil {
+			AddBias(q, l.QBias, n)
+			AddBias(k, l.KBias, n)
+			AddBias(v, l.VBias, n)
+		}
+		for i := 0; i < n; i++ {
+			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
+			for h := 0; h < p.Heads; h++ {
+				qh := q[i*qd+h*D : i*qd+(h+1)*D]
+				if l.QNorm != nil {
+					kernels.RMSNorm(qh, qh, l.QNorm, p.Eps)
+				}
+				rope(qh, m.rope, p.RopeDims)
+			}
+			for h := 0; h < p.KVHeads; h++ {
+				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
+				if l.KNorm != nil {
+					kernels.RMSNorm(kh, kh, l.KNorm, p.Eps)
+				}
+				rope(kh, m.rope, p.RopeDims)
+			}
+			StoreKV(c, li, b, i, k, v)
+		}
+		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
+		m.pool.MatMul(&m.ws, l.O, at, n, o)
+		kernels.Add(x, o)
+
+		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
+		RMSNormRows(xn, x, l.FFNNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.Gate, xn, n, g)
+		m.pool.MatMul(&m.ws, l.Up, xn, n, u)
+		kernels.SiLUMul(g, u)
+		m.pool.MatMul(&m.ws, l.Down, g, n, o)
+		kernels.Add(x, o)
+	}
+	if nOut == 0 {
+		return nil, nil
+	}
+	buf.sel = Grow(buf.sel, nOut*E)
+	buf.logits = Grow(buf.logits, nOut*p.Vocab)
+	SelectNorm(buf.sel, x, m.OutNorm, b, p.Eps)
+	m.pool.MatMul(&m.ws, m.Out, buf.sel, nOut, buf.logits)
+	return buf.logits, nil
 }

@@ -17,7 +17,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd(), renderCmd())
-	root.AddCommand(quantizeCmd())
+	root.AddCommand(quantizeCmd(), convertCmd())
 	root.AddCommand(benchCmd())
 	root.AddCommand(pullCmd(), listCmd(), rmCmd())
 	if err := root.Execute(); err != nil {

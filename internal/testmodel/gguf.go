@@ -396,28 +396,10 @@ func fillRand(r *rand.Rand, b []byte) {
 	}
 }
 
-// llama3RopeFactors are the frequency divisors Llama 3.1/3.2 apply to rope
-// (factor 32, low/high frequency factors 1 and 4, original context 8192):
-// long wavelengths are slowed by the factor, short ones kept, and the band
-// between interpolated.
+// llama3RopeFactors are Llama 3.2's rope factors (factor 32, frequency
+// factors 1 and 4, original context 8192).
 func llama3RopeFactors(headDim int, base float32) []float32 {
-	const factor, lowFF, highFF, orig = 32.0, 1.0, 4.0, 8192.0
-	lowWave, highWave := orig/lowFF, orig/highFF
-	out := make([]float32, headDim/2)
-	for i := range out {
-		freq := 1 / math.Pow(float64(base), float64(2*i)/float64(headDim))
-		wave := 2 * math.Pi / freq
-		switch {
-		case wave < highWave:
-			out[i] = 1
-		case wave > lowWave:
-			out[i] = factor
-		default:
-			smooth := (orig/wave - lowFF) / (highFF - lowFF)
-			out[i] = float32(1 / ((1-smooth)/factor + smooth))
-		}
-	}
-	return out
+	return convert.Llama3RopeFactors(headDim, float64(base), 32, 1, 4, 8192)
 }
 
 // Small shapes of the same architectures, for goldens: a few MB at most.

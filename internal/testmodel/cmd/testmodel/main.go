@@ -2,6 +2,7 @@
 //
 //	go run ./internal/testmodel/cmd/testmodel gguf qwen3-0.6b Q4_K_M out.gguf [-seed 1]
 //	go run ./internal/testmodel/cmd/testmodel gguf tiny-qwen3 F32 out.gguf
+//	go run ./internal/testmodel/cmd/testmodel hf tiny-qwen3 F32 DIR
 //
 // TYPE is a tensor type (F32, F16, Q8_0, Q4_K …, every matrix gets it) or a
 // llama.cpp mix (Q4_K_M, Q5_K_M …).
@@ -17,14 +18,16 @@ import (
 	"github.com/hearthlm/hearth/convert"
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/internal/testmodel"
+	"github.com/hearthlm/hearth/safetensors"
 )
 
 func main() {
 	seed := flag.Int64("seed", 1, "random seed")
+	shard := flag.Int64("shard", 0, "largest shard in bytes (hf; 0: one file)")
 	flag.Parse()
 	a := flag.Args()
-	if len(a) != 4 || a[0] != "gguf" {
-		fmt.Fprintf(os.Stderr, "usage: testmodel [-seed N] gguf SPEC TYPE OUT.gguf\nspecs: %s\n", strings.Join(names(), " "))
+	if len(a) != 4 || (a[0] != "gguf" && a[0] != "hf") {
+		fmt.Fprintf(os.Stderr, "usage: testmodel [-seed N] gguf SPEC TYPE OUT.gguf\n       testmodel [-seed N] [-shard BYTES] hf SPEC F32|F16|BF16 DIR\nspecs: %s\n", strings.Join(names(), " "))
 		os.Exit(2)
 	}
 	spec, ok := testmodel.Specs[a[1]]
@@ -33,7 +36,9 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
-	if t, ok := gguf.ParseType(a[2]); ok && !strings.Contains(a[2], "_K_") {
+	if a[0] == "hf" {
+		err = testmodel.WriteHF(a[3], spec, safetensors.DType(strings.ToUpper(a[2])), *seed, *shard)
+	} else if t, ok := gguf.ParseType(a[2]); ok && !strings.Contains(a[2], "_K_") {
 		err = testmodel.WriteGGUF(a[3], spec, t, *seed)
 	} else {
 		var ft convert.FileType
