@@ -84,6 +84,11 @@ type Request struct {
 	Logprobs    bool
 	TopLogprobs int
 	Constraint  Constraint // nil: none
+	// KeepLeadingSpace keeps the space a SentencePiece vocabulary puts in
+	// front of the first word, so that prompt + output is the whole text
+	// (text completions). By default it is dropped, as Session.Generate
+	// and llama.cpp's detokenizer do.
+	KeepLeadingSpace bool
 }
 
 // TokenProb is a token with its log-probability.
@@ -241,6 +246,7 @@ type slot struct {
 	dec      *streamText
 	gen      []int32
 	scratch  []float32
+	out      []byte // text to emit after this step
 	res      Result
 	t0, t1   time.Time
 }
@@ -478,7 +484,8 @@ func (s *Scheduler) start(sl *slot, j *Job, keep int) {
 	sl.prefill = keep
 	sl.decoding = false
 	sl.smp = sample.New(j.req.Sampling)
-	sl.dec = newStreamText(s.m, j.req.Stop, func(t string) { j.emit(t, nil) })
+	sl.dec = newStreamText(s.m, j.req.Stop, func(t string) { sl.out = append(sl.out, t...) })
+	sl.dec.started = j.req.KeepLeadingSpace
 	sl.gen = sl.gen[:0]
 	sl.res = Result{PromptTokens: len(j.req.Prompt)}
 	sl.t0 = time.Now()
@@ -495,6 +502,10 @@ func (s *Scheduler) release(sl *slot, reason StopReason, err error) {
 	}
 	if err == nil && reason != StopString {
 		sl.dec.flush()
+	}
+	if len(sl.out) > 0 {
+		j.emit(string(sl.out), nil)
+		sl.out = sl.out[:0]
 	}
 	sl.res.Reason = reason
 	sl.res.Tokens = append([]int32(nil), sl.gen...)
@@ -640,14 +651,17 @@ func (s *Scheduler) sample(sl *slot, row []float32) {
 	if j.req.Logprobs {
 		info = s.logprobs(row, tok, j.req.TopLogprobs)
 	}
-	piece := sl.dec.push(tok)
+	stopped := sl.dec.push(tok)
 	if info != nil {
 		// The token's own text; the chunk's Text may hold it back for stop
 		// strings or incomplete UTF-8.
 		info.Text = string(s.m.Tokenizer.Piece(tok))
-		j.emit("", info)
 	}
-	if piece {
+	if len(sl.out) > 0 || info != nil {
+		j.emit(string(sl.out), info)
+		sl.out = sl.out[:0]
+	}
+	if stopped {
 		s.release(sl, StopString, nil)
 		return
 	}

@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd(), renderCmd())
+	root.AddCommand(runCmd(), evalCmd(), tokenizeCmd(), detokenizeCmd(), inspectCmd(), renderCmd(), serveCmd())
 	root.AddCommand(quantizeCmd(), convertCmd())
 	root.AddCommand(benchCmd())
 	root.AddCommand(pullCmd(), listCmd(), rmCmd())
