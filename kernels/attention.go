@@ -54,12 +54,18 @@ func ToF16(dst []uint16, src []float32) {
 	}
 }
 
-// AttendOnline is the flash-attention form ggml's CPU backend runs over an
-// f16 cache: the query is rounded to f16, scores are taken one key at a
-// time with an online softmax, and the weighted values are accumulated in
-// an f16 vector (acc16, len(q)), rescaled whenever a new maximum appears.
+// AttendOnline is ggml_compute_forward_flash_attn_ext_f16_one_chunk
+// (ggml-cpu/ops.cpp) over an f16 cache, the path ggml takes when a ubatch
+// has fewer than 64 query rows and the split-KV path does not apply: the
+// query is rounded to f16 (q16, len(q), holds the rounded values), each score is
+// ggml_vec_dot_f16 (quant.DotF16) times scale, with an online softmax; the
+// weighted values are accumulated in an f16 vector acc16 (len(q)): on a new
+// maximum acc = f16(acc*ms) (ggml_vec_scale_f16), then
+// acc = f16(fma(v, vs, acc)) (ggml_vec_mad_f16), and S = fma(S, ms, vs).
+// expf is glibc's (Expf).
 func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32, q16 []float32, acc16 []uint16) {
 	d := len(q)
+	q16 = q16[:d]
 	for i, x := range q {
 		q16[i] = quant.FP16ToFP32(quant.FP32ToFP16(x))
 	}
@@ -70,28 +76,23 @@ func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32,
 	var sum float32
 	m := float32(math.Inf(-1))
 	for j := 0; j < n; j++ {
-		kr := k[j*stride : j*stride+d]
-		var s float32
-		for i, x := range q16[:d] {
-			s += x * quant.FP16ToFP32(kr[i])
-		}
-		s *= scale
+		s := quant.DotF16(k[j*stride:j*stride+d], q16) * scale
 		ms, vs := float32(1), float32(1)
 		if s > m {
 			old := m
 			m = s
-			ms = float32(math.Exp(float64(old - m)))
+			ms = Expf(old - m)
 			for i := range acc {
 				acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) * ms)
 			}
 		} else {
-			vs = float32(math.Exp(float64(s - m)))
+			vs = Expf(s - m)
 		}
 		vr := v[j*stride : j*stride+d]
 		for i := range acc {
-			acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) + quant.FP16ToFP32(vr[i])*vs)
+			acc[i] = quant.FP32ToFP16(quant.FMA32(quant.FP16ToFP32(vr[i]), vs, quant.FP16ToFP32(acc[i])))
 		}
-		sum = sum*ms + vs
+		sum = quant.FMA32(sum, ms, vs)
 	}
 	inv := 1 / sum
 	for i := range out[:d] {

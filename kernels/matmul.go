@@ -59,6 +59,13 @@ const rowsPerChunk = 16
 // (n×Cols, row-major) into out (n×Rows, row-major). Activations are first
 // converted to the type ggml pairs with the weight type, as ggml does, so
 // the rounding matches llama.cpp's.
+//
+// The dot products follow the path ggml-cpu takes on x86 AVX2 for the same
+// weight type and batch size, because each path sums in its own order:
+//   - F32, F16, BF16 with n >= 2 (and Cols%8 == 0, Rows%4 == 0):
+//     llamafile_sgemm's tinyBLAS (quant.TinyDotRows);
+//   - everything else: the type's vec_dot (quant.DotRows), which for
+//     Q8_0/Q4_0/Q5_0 also equals tinyBLAS_Q0_AVX element for element.
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
@@ -72,13 +79,17 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 			quantizeRow(vt, x[t*w.Cols:(t+1)*w.Cols], xq[t*qrb:(t+1)*qrb])
 		}
 	}
+	dot := quant.DotRows
+	if n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
+		dot = quant.TinyDotRows
+	}
 	nChunks := (w.Rows + rowsPerChunk - 1) / rowsPerChunk
 	p.Run(nChunks, func(_, c int) {
 		r0 := c * rowsPerChunk
 		r1 := min(r0+rowsPerChunk, w.Rows)
 		wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
 		for t := 0; t < n; t++ {
-			quant.DotRows(w.Type, w.Cols, wb, r1-r0, xq[t*qrb:(t+1)*qrb], out[t*w.Rows+r0:t*w.Rows+r1])
+			dot(w.Type, w.Cols, wb, r1-r0, xq[t*qrb:(t+1)*qrb], out[t*w.Rows+r0:t*w.Rows+r1])
 		}
 	})
 }

@@ -93,6 +93,9 @@ func TestVecDotGGML(t *testing.T) {
 			for r, b := range bits {
 				g := math.Float32frombits(b)
 				_, mag := refDot(typ, n, w[r*rb:(r+1)*rb], x)
+				if math.Float32bits(out[r]) != b {
+					t.Errorf("row %d: got %g, ggml %g: not bit-identical", r, out[r], g)
+				}
 				if d := math.Abs(float64(out[r]) - float64(g)); d > 1e-5*mag {
 					t.Errorf("row %d: got %g, ggml %g (diff %g, sum|wx| %g)", r, out[r], g, d, mag)
 				}
