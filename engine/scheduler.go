@@ -312,6 +312,9 @@ func (s *Scheduler) Check(r *Request) error {
 			return fmt.Errorf("engine: token %d is outside the vocabulary of %d", t, s.vocab)
 		}
 	}
+	if r.Sampling.RepeatLastN < -1 {
+		return fmt.Errorf("engine: repeat-last-n %d: want -1 (all) or more", r.Sampling.RepeatLastN)
+	}
 	ctx := s.opts.Ctx
 	if len(r.Prompt) >= ctx || (r.MaxTokens > 0 && len(r.Prompt)+r.MaxTokens > ctx) {
 		return &ContextError{Prompt: len(r.Prompt), MaxTokens: max(r.MaxTokens, 0), Ctx: ctx}
@@ -614,9 +617,20 @@ func (s *Scheduler) step() bool {
 			sl.t1 = time.Now()
 			sl.decoding = true
 		}
-		s.sample(sl, row)
+		s.safeSample(sl, row)
 	}
 	return true
+}
+
+// safeSample is sample that ends only the job, not the server, if
+// something in sampling panics.
+func (s *Scheduler) safeSample(sl *slot, row []float32) {
+	defer func() {
+		if p := recover(); p != nil && sl.job != nil {
+			s.release(sl, "", fmt.Errorf("engine: sampling failed: %v", p))
+		}
+	}()
+	s.sample(sl, row)
 }
 
 // sample picks the next token of a slot from its logits and emits it, or

@@ -108,6 +108,9 @@ func (o *ollamaOptions) sampling(g *genRequest) error {
 		p.TopK = *o.TopK
 	}
 	if o.RepeatLastN != nil {
+		if *o.RepeatLastN < -1 {
+			return errInvalid("options.repeat_last_n", "options.repeat_last_n must be -1 (all) or more")
+		}
 		p.RepeatLastN = *o.RepeatLastN
 	}
 	if o.Seed != nil {

@@ -689,6 +689,19 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalid("prompt", "At most 16 completions per request (prompts × n), got %d.", len(prompts)*g.n))
 		return
 	}
+	vocab := lm.m.Net.Info().Vocab
+	for i, p := range prompts {
+		if len(p) == 0 {
+			writeError(w, errInvalid("prompt", "Prompt %d is empty.", i))
+			return
+		}
+		for _, id := range p {
+			if id < 0 || int(id) >= vocab {
+				writeError(w, errInvalid("prompt", "Token %d in prompt %d is outside the vocabulary of %d tokens.", id, i, vocab))
+				return
+			}
+		}
+	}
 	g.prompts = prompts
 	gen, err := s.start(r.Context(), lm, g)
 	if err != nil {

@@ -493,6 +493,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"model":"demo","prompt":"x","options":{"num_predict":2},"format":"json","stream":false}`,
 		`{"model":"demo","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object"}}}}`,
 		`{"model":"demo","messages":[{"role":"user","content":"hi"}],"max_tokens":1e400}`,
+		`{"model":"demo","prompt":[[]],"max_tokens":1}`,
+		`{"model":"demo","prompt":[70000],"max_tokens":1}`,
+		`{"model":"demo","prompt":"a","options":{"repeat_last_n":-5,"repeat_penalty":1.2,"num_predict":2}}`,
 	} {
 		for ep := range 4 {
 			f.Add(byte(ep), []byte(seed))
@@ -517,4 +520,30 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Errorf("%s %q: invalid JSON answer %q", path, body, rec.Body.Bytes())
 		}
 	})
+}
+
+// The chat page is self-contained (nothing loaded from elsewhere) and has
+// its controls: model picker, stop button, history in localStorage.
+func TestWebPage(t *testing.T) {
+	_, hs := newTestServer(t, Config{})
+	resp, err := http.Get(hs.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(b)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("content type %q", ct)
+	}
+	for _, bad := range []string{`src="http`, `href="http`, "@import", "<link "} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page loads something from elsewhere: %q", bad)
+		}
+	}
+	for _, want := range []string{`id="model"`, `id="stop"`, "localStorage", "/v1/chat/completions", "stream: true", "AbortController", "reasoning_content"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
 }
