@@ -14,13 +14,17 @@ import (
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/llama" // register the architectures
+	"github.com/hearthlm/hearth/plan"
 	"github.com/hearthlm/hearth/sample"
 	"github.com/hearthlm/hearth/tokenizer"
 )
 
 // Options for loading a model.
 type Options struct {
-	Threads int // 0: all cores
+	Threads int // 0: the physical cores this process may use
+	Context int // 0: the largest that fits, up to the trained context
+	// NoPlan skips the memory check (tools that only read the file).
+	NoPlan bool
 }
 
 // Model is a GGUF file loaded for inference: weights, tokenizer and chat
@@ -32,6 +36,11 @@ type Model struct {
 	// Templates are the chat templates in the file (none for a plain
 	// completion model).
 	Templates chat.Templates
+	// Machine, Facts and Plan are what the defaults were decided from,
+	// and the decision (threads, context, KV type, with reasons).
+	Machine plan.Machine
+	Facts   plan.ModelFacts
+	Plan    plan.Choice
 }
 
 func fromFile(f *gguf.File, opts Options) (*Model, error) {
@@ -39,7 +48,12 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	net, err := model.New(f, model.Options{Threads: opts.Threads})
+	machine := plan.Detect()
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = machine.UsableCores()
+	}
+	net, err := model.New(f, model.Options{Threads: threads})
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +61,14 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 		net.Close()
 		return nil, fmt.Errorf("engine: the tokenizer has %d tokens but the model only %d embeddings", tok.VocabSize(), net.Info().Vocab)
 	}
-	m := &Model{File: f, Net: net, Tokenizer: tok}
+	m := &Model{File: f, Net: net, Tokenizer: tok, Machine: machine}
 	m.Templates = chat.TemplatesFromGGUF(f.Metadata)
+	m.Facts = modelFacts(f, net.Info())
+	m.Plan, err = plan.Decide(machine, m.Facts, plan.Request{Threads: opts.Threads, Context: opts.Context})
+	if err != nil && !opts.NoPlan {
+		net.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -70,8 +90,11 @@ type Session struct {
 }
 
 // NewSession allocates a KV cache of ctx positions. ctx <= 0 uses the
-// model's trained context.
+// planned context (Plan.Context).
 func (m *Model) NewSession(ctx int) (*Session, error) {
+	if ctx <= 0 {
+		ctx = m.Plan.Context
+	}
 	if ctx <= 0 {
 		ctx = m.Net.Info().ContextLength
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hearthlm/hearth/engine"
+	"github.com/hearthlm/hearth/plan"
 	"github.com/hearthlm/hearth/sample"
 )
 
@@ -61,12 +62,13 @@ with standard input redirected, the prompt is read from it.`,
 				}
 				prompt, hasPrompt = string(b), true
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: f.threads})
+			m, err := engine.Load(ref, engine.Options{Threads: f.threads, Context: f.ctx})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			sess, err := m.NewSession(f.ctx)
+			describePlan(m, f.verbose)
+			sess, err := m.NewSession(0)
 			if err != nil {
 				return err
 			}
@@ -85,8 +87,8 @@ with standard input redirected, the prompt is read from it.`,
 	fl.Float32Var(&f.repeatPenalty, "repeat-penalty", 1, "penalize recently seen tokens (1: off)")
 	fl.IntVar(&f.repeatLastN, "repeat-last-n", 64, "how many recent tokens the repeat penalty considers (-1: all)")
 	fl.Int64Var(&f.seed, "seed", -1, "random seed (-1: a new one each run)")
-	fl.IntVar(&f.ctx, "ctx", 0, "context size in tokens (0: the model's trained context)")
-	fl.IntVarP(&f.threads, "threads", "t", 0, "threads (0: all cores)")
+	fl.IntVar(&f.ctx, "ctx", 0, "context size in tokens (0: the largest that fits in memory, up to the trained context)")
+	fl.IntVarP(&f.threads, "threads", "t", 0, "threads (0: the physical cores available)")
 	fl.BoolVar(&f.raw, "raw", false, "send the prompt as is, without the chat template")
 	fl.StringVar(&f.system, "system", "", "system message for chat models")
 	fl.BoolVar(&f.verbose, "verbose", false, "print timings on standard error")
@@ -133,8 +135,25 @@ func report(res engine.Result, sess *engine.Session, verbose bool) {
 	}
 	pp := float64(res.PromptTokens) / res.PromptTime.Seconds()
 	tg := float64(len(res.Tokens)) / res.GenTime.Seconds()
-	fmt.Fprintf(os.Stderr, "\nprompt: %d tokens, %.1f tok/s; generated: %d tokens, %.1f tok/s; stop: %s\n",
-		res.PromptTokens, pp, len(res.Tokens), tg, res.Reason)
+	fmt.Fprintf(os.Stderr, "\nprompt: %d tokens, %.1f tok/s; generated: %d tokens, %.1f tok/s; stop: %s; peak RSS %s\n",
+		res.PromptTokens, pp, len(res.Tokens), tg, res.Reason, plan.Bytes(engine.PeakRSS()))
+}
+
+// describePlan prints the planner's warnings, and with verbose every
+// default it chose with its reason.
+func describePlan(m *engine.Model, verbose bool) {
+	for _, w := range m.Plan.Warnings {
+		fmt.Fprintln(os.Stderr, "hearth: warning:", w)
+	}
+	if !verbose {
+		return
+	}
+	p := m.Plan
+	fmt.Fprintf(os.Stderr, "machine: %s\n", m.Machine)
+	fmt.Fprintf(os.Stderr, "threads: %d — %s\n", p.Threads, p.ThreadsWhy)
+	fmt.Fprintf(os.Stderr, "context: %d — %s\n", p.Context, p.ContextWhy)
+	fmt.Fprintf(os.Stderr, "KV cache: %s — %s\n", p.KVType, p.KVWhy)
+	fmt.Fprintf(os.Stderr, "memory: %s\n", p.Estimate)
 }
 
 func interactive(m *engine.Model, sess *engine.Session, f *runFlags) error {

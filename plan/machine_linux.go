@@ -1,0 +1,3 @@
+package plan
+
+func detectPlatform(m *Machine) {}
