@@ -13,7 +13,7 @@ import (
 func modelFacts(f *gguf.File, info model.Info) plan.ModelFacts {
 	fa := plan.ModelFacts{
 		FileBytes: int64(len(f.Bytes())),
-		Layers: info.Layers, Embedding: info.Embedding, Heads: info.Heads, KVHeads: info.KVHeads,
+		Layers:    info.Layers, Embedding: info.Embedding, Heads: info.Heads, KVHeads: info.KVHeads,
 		HeadDim: info.HeadDim, FFN: info.FFN, Vocab: info.Vocab, ContextLength: info.ContextLength,
 	}
 	// The widest activation conversion: the largest bytes per element of
