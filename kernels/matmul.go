@@ -80,7 +80,8 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 		}
 	}
 	dot := quant.DotRows
-	if n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
+	tiny := n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows)
+	if tiny {
 		dot = quant.TinyDotRows
 	}
 	nChunks := (w.Rows + rowsPerChunk - 1) / rowsPerChunk
@@ -88,6 +89,11 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 		r0 := c * rowsPerChunk
 		r1 := min(r0+rowsPerChunk, w.Rows)
 		wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
+		// The assembly kernels follow the vec_dot order (quant.DotRows),
+		// so they stand in for it, not for tinyBLAS.
+		if !tiny && DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, qrb, n, out[r0:], w.Rows) {
+			return
+		}
 		for t := 0; t < n; t++ {
 			dot(w.Type, w.Cols, wb, r1-r0, xq[t*qrb:(t+1)*qrb], out[t*w.Rows+r0:t*w.Rows+r1])
 		}
