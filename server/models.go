@@ -36,6 +36,9 @@ type loadedModel struct {
 	loadTime time.Duration
 	// formats by whether tools are offered (the template may differ).
 	formats [2]*chat.Format
+
+	piecesOnce sync.Once
+	pieces     [][]byte
 }
 
 // modelName is the name a reference is offered under: "demo" for the

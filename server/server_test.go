@@ -547,3 +547,65 @@ func TestWebPage(t *testing.T) {
 		}
 	}
 }
+
+func TestStructuredOutput(t *testing.T) {
+	_, hs := newTestServer(t, Config{})
+	c := newClient(hs)
+	ctx := context.Background()
+	schema := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"mood":  map[string]any{"enum": []any{"happy", "sad"}},
+			"count": map[string]any{"type": "integer"},
+			"ok":    map[string]any{"type": "boolean"},
+		},
+		"required":             []any{"mood", "count", "ok"},
+		"additionalProperties": false,
+	}
+	p := chatParams("Once upon a time", 60)
+	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
+		JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: "story", Schema: schema, Strict: openai.Bool(true)}}}
+	resp, err := c.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Mood  string `json:"mood"`
+		Count *int   `json:"count"`
+		OK    *bool  `json:"ok"`
+	}
+	content := resp.Choices[0].Message.Content
+	if err := json.Unmarshal([]byte(content), &v); err != nil || (v.Mood != "happy" && v.Mood != "sad") || v.Count == nil || v.OK == nil {
+		t.Errorf("json_schema reply %q (%s): %v", content, resp.Choices[0].FinishReason, err)
+	}
+	if resp.Choices[0].FinishReason != "stop" {
+		t.Errorf("finish reason %q", resp.Choices[0].FinishReason)
+	}
+
+	// json_object: whatever the model says is an object once it finishes.
+	p = chatParams("Once upon a time", 200)
+	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &openai.ResponseFormatJSONObjectParam{}}
+	resp, err = c.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content = resp.Choices[0].Message.Content
+	if resp.Choices[0].FinishReason == "stop" {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(content), &m); err != nil {
+			t.Errorf("json_object reply %q: %v", content, err)
+		}
+	} else if !strings.HasPrefix(strings.TrimSpace(content), "{") {
+		t.Errorf("json_object reply %q", content)
+	}
+
+	// Unsupported schema features: a 400 that names them.
+	p = chatParams("Once upon a time", 10)
+	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
+		JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: "x", Schema: map[string]any{"type": "string", "pattern": "^a"}}}}
+	_, err = c.Chat.Completions.New(ctx, p)
+	var ae *openai.Error
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || !strings.Contains(ae.Message, "pattern") {
+		t.Errorf("unsupported schema: %v", err)
+	}
+}
