@@ -129,3 +129,30 @@ func TestConvertSharded(t *testing.T) {
 		t.Error("sharded and single-file checkpoints convert differently")
 	}
 }
+
+func TestCached(t *testing.T) {
+	root := t.TempDir()
+	dir, cache := filepath.Join(root, "hf"), filepath.Join(root, "cache")
+	if err := testmodel.WriteHF(dir, testmodel.TinyQwen3, safetensors.F32, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	p1, err := convert.Cached(dir, cache, convert.Options{Type: convert.FileF16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, _ := os.Stat(p1)
+	p2, err := convert.Cached(dir, cache, convert.Options{Type: convert.FileF16})
+	if err != nil || p2 != p1 {
+		t.Fatalf("second use: %s, %v (first %s)", p2, err, p1)
+	}
+	st2, _ := os.Stat(p2)
+	if !st1.ModTime().Equal(st2.ModTime()) {
+		t.Error("converted again")
+	}
+	// A changed checkpoint converts anew.
+	editConfig(t, dir, func(m map[string]any) { m["rope_theta"] = 5e5 })
+	p3, err := convert.Cached(dir, cache, convert.Options{Type: convert.FileF16})
+	if err != nil || p3 == p1 {
+		t.Errorf("after a change: %s, %v", p3, err)
+	}
+}
