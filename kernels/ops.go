@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"math"
+
+	"github.com/hearthlm/hearth/quant"
 )
 
 // RMSNorm writes x / sqrt(mean(x²) + eps) * w into out. The sum of squares
@@ -26,12 +28,50 @@ func Add(dst, src []float32) {
 	}
 }
 
-// SiLUMul sets gate[i] = silu(gate[i]) * up[i] (SwiGLU).
+// SiLUMul sets gate[i] = silu(gate[i]) * up[i] (SwiGLU), as
+// ggml_vec_swiglu_f32 does on x86 AVX2+FMA: blocks of 8 use ggml_v_silu
+// (x / (1 + ggml_v_expf(-x)), ggml's own vector expf, see vexpf), the
+// remaining n%8 elements x/(1 + expf(-x)) with the C library's expf.
 func SiLUMul(gate, up []float32) {
 	up = up[:len(gate)]
-	for i, g := range gate {
-		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	n8 := len(gate) &^ 7
+	for i := 0; i < n8; i++ {
+		g := gate[i]
+		gate[i] = float32(g/(1+vexpf(0-g))) * up[i]
 	}
+	for i := n8; i < len(gate); i++ {
+		g := gate[i]
+		gate[i] = float32(g/(1+Expf(-g))) * up[i]
+	}
+}
+
+// vexpf is one lane of ggml_v_expf (ggml-cpu/vec.h, the AVX2+FMA version
+// adapted from ARM's optimized routines), operation for operation.
+func vexpf(x float32) float32 {
+	const r = 0x1.8p23
+	z := quant.FMA32(x, 0x1.715476p+0, r)
+	n := z - r
+	b := quant.FMA32(-n, 0x1.7f7d1cp-20, quant.FMA32(-n, 0x1.62e4p-1, x))
+	e := math.Float32bits(z) << 23
+	k := math.Float32frombits(e + math.Float32bits(1))
+	u := b * b
+	j := quant.FMA32(
+		quant.FMA32(quant.FMA32(0x1.0e4020p-7, b, 0x1.573e2ep-5), u, quant.FMA32(0x1.555e66p-3, b, 0x1.fffdb6p-2)),
+		u, float32(0x1.ffffecp-1*b))
+	an := float32(math.Abs(float64(n)))
+	if !(an > 126) {
+		return quant.FMA32(j, k, k)
+	}
+	var g uint32
+	if n <= 0 {
+		g = 0x82000000
+	}
+	s1 := math.Float32frombits(g + 0x7f000000)
+	s2 := math.Float32frombits(e - g)
+	if an > 192 {
+		return s1 * s1
+	}
+	return quant.FMA32(s2, j, s2) * s1
 }
 
 // Softmax normalizes x in place after scaling: x[i] = exp(x[i]*scale - max) / sum.

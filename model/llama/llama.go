@@ -275,7 +275,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	}
 	x, xn := buf.x, buf.xn
 	q, k, v := buf.q[:n*qd], buf.k[:n*kvd], buf.v[:n*kvd]
-	scale := float32(1 / math.Sqrt(float64(D)))
+	scale := 1 / float32(math.Sqrt(float64(D))) // 1.0f/sqrtf(n_embd_head)
 	rope := m.ropeScratch
 
 	for li := range m.layers {
@@ -302,23 +302,34 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		m.pool.MatMul(&m.ws, l.o, buf.at, n, buf.o)
 		kernels.Add(x[:n*E], buf.o[:n*E])
 
-		for i := 0; i < n; i++ {
+		nf := n
+		if li == len(m.layers)-1 && nOut < n {
+			// As llama.cpp's graph does (ggml_get_rows on inp_out_ids), the
+			// last layer's FFN runs only on the rows that want logits; the
+			// batch size picks ggml's matmul path, so it changes the sums.
+			j := 0
+			for i := 0; i < n; i++ {
+				if b.Logits[i] {
+					copy(x[j*E:(j+1)*E], x[i*E:(i+1)*E])
+					j++
+				}
+			}
+			nf = nOut
+		}
+		for i := 0; i < nf; i++ {
 			kernels.RMSNorm(xn[i*E:(i+1)*E], x[i*E:(i+1)*E], l.ffnNorm, p.Eps)
 		}
-		m.pool.MatMul(&m.ws, l.gate, xn, n, buf.g)
-		m.pool.MatMul(&m.ws, l.up, xn, n, buf.u)
-		kernels.SiLUMul(buf.g[:n*p.FFN], buf.u[:n*p.FFN])
-		m.pool.MatMul(&m.ws, l.down, buf.g, n, buf.o)
-		kernels.Add(x[:n*E], buf.o[:n*E])
+		m.pool.MatMul(&m.ws, l.gate, xn, nf, buf.g)
+		m.pool.MatMul(&m.ws, l.up, xn, nf, buf.u)
+		kernels.SiLUMul(buf.g[:nf*p.FFN], buf.u[:nf*p.FFN])
+		m.pool.MatMul(&m.ws, l.down, buf.g, nf, buf.o)
+		kernels.Add(x[:nf*E], buf.o[:nf*E])
 	}
 
-	// Final norm and output head, only for the entries that want logits.
-	j := 0
-	for i := 0; i < n; i++ {
-		if b.Logits[i] {
-			kernels.RMSNorm(buf.sel[j*E:(j+1)*E], x[i*E:(i+1)*E], m.outNorm, p.Eps)
-			j++
-		}
+	// Final norm and output head; the last layer left only the entries
+	// that want logits, in order, in x[:nOut*E].
+	for j := 0; j < nOut; j++ {
+		kernels.RMSNorm(buf.sel[j*E:(j+1)*E], x[j*E:(j+1)*E], m.outNorm, p.Eps)
 	}
 	if nOut == 0 {
 		return nil, nil
