@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -251,14 +253,28 @@ func TestSchedulerStopLogprobs(t *testing.T) {
 }
 
 // TestSchedulerThroughput reports aggregate generation tokens/s with one
-// client and with eight concurrent ones (go test -run Throughput -v).
+// client and with eight concurrent ones (go test -run Throughput -v). The
+// demo model is small enough to be compute-bound; set HEARTH_SCHED_MODEL
+// to a larger GGUF (and HEARTH_SCHED_TOKENS) to see what batching does
+// when the weights must be read from memory for every forward pass.
 func TestSchedulerThroughput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing")
 	}
 	m := loadDemo(t)
+	n := 100
+	if ref := os.Getenv("HEARTH_SCHED_MODEL"); ref != "" {
+		var err error
+		if m, err = Load(ref, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		n = 16
+		if v, err := strconv.Atoi(os.Getenv("HEARTH_SCHED_TOKENS")); err == nil && v > 0 {
+			n = v
+		}
+	}
 	s := newSched(t, m, SchedulerOptions{Slots: 8, Ctx: 256})
-	const n = 100
 	run := func(clients int) float64 {
 		var wg sync.WaitGroup
 		t0 := time.Now()
