@@ -31,6 +31,7 @@ type Config struct {
 	TieEmbeddings *bool    `json:"tie_word_embeddings"`
 	SlidingWindow *int     `json:"sliding_window"`
 	TorchDType    string   `json:"torch_dtype"`
+	RopeLocalBase float64  `json:"rope_local_base_freq"`
 	RopeScaling   *struct {
 		Type           string  `json:"type"`
 		RopeType       string  `json:"rope_type"`
@@ -52,11 +53,13 @@ type Options struct {
 // archSpec is one Transformers architecture: its GGUF name and how its
 // tensors and hyperparameters map.
 type archSpec struct {
-	gguf         string
-	permuteQK    bool // llama-style rope: HF stores q/k for rotate_half, GGUF for adjacent pairs
-	qkvBias      bool
-	qkNorm       bool
-	biasOptional bool
+	gguf      string
+	permuteQK bool // llama-style rope: HF stores q/k for rotate_half, GGUF for adjacent pairs
+	qkvBias   bool
+	qkNorm    bool
+	// gemma: norm weights are stored as w for a scale of 1 + w; pre and
+	// post norms around both attention and feed-forward.
+	gemma bool
 }
 
 var archs = map[string]archSpec{
@@ -64,6 +67,7 @@ var archs = map[string]archSpec{
 	"MistralForCausalLM": {gguf: "llama", permuteQK: true},
 	"Qwen2ForCausalLM":   {gguf: "qwen2", qkvBias: true},
 	"Qwen3ForCausalLM":   {gguf: "qwen3", qkNorm: true},
+	"Gemma3ForCausalLM":  {gguf: "gemma3", qkNorm: true, gemma: true},
 }
 
 // Architectures lists the Transformers architectures Convert knows.
@@ -95,6 +99,7 @@ type source struct {
 	hf      string    // safetensors name; "" for computed tensors
 	values  []float32 // computed tensors
 	permute int       // heads to un-rotate (llama q/k), 0 for none
+	addOne  bool      // Gemma norms: store 1 + w
 }
 
 // Convert turns the Hugging Face checkpoint in dir (config.json,
@@ -219,6 +224,9 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 	theta := cfg.RopeTheta
 	if theta == 0 {
 		theta = 10000
+		if arch.gemma {
+			theta = 1e6
+		}
 	}
 	md = append(md, f32("rope.freq_base", theta))
 	eps := cfg.RMSEps
@@ -231,6 +239,15 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 	}
 	if a == "llama" {
 		md = append(md, u32("vocab_size", cfg.Vocab), u32("rope.dimension_count", cfg.HeadDim))
+	}
+	if arch.gemma {
+		if cfg.SlidingWindow == nil || *cfg.SlidingWindow <= 0 {
+			return nil, fmt.Errorf("convert: config.json: sliding_window is missing")
+		}
+		md = append(md, u32("attention.sliding_window", *cfg.SlidingWindow))
+		if cfg.RopeLocalBase != 0 && cfg.RopeLocalBase != 10000 {
+			return nil, fmt.Errorf("convert: config.json: rope_local_base_freq %g: llama.cpp assumes 10000", cfg.RopeLocalBase)
+		}
 	}
 	if rs := cfg.RopeScaling; rs != nil {
 		typ := rs.RopeType
@@ -263,6 +280,7 @@ func tensorMap(cfg *Config, arch archSpec, st *safetensors.Model) ([]source, err
 	var srcs []source
 	var errs []string
 	add := func(gg, hf string, permute int, shape ...int) {
+		addOne := arch.gemma && strings.HasSuffix(gg, "norm.weight")
 		info, _, ok := st.Tensor(hf)
 		if !ok {
 			errs = append(errs, fmt.Sprintf("tensor %q is missing", hf))
@@ -282,7 +300,7 @@ func tensorMap(cfg *Config, arch archSpec, st *safetensors.Model) ([]source, err
 		for i, s := range shape {
 			out[i] = uint64(s)
 		}
-		srcs = append(srcs, source{out: OutTensor{Name: gg, Shape: out}, hf: hf, permute: permute})
+		srcs = append(srcs, source{out: OutTensor{Name: gg, Shape: out}, hf: hf, permute: permute, addOne: addOne})
 	}
 	add("token_embd.weight", "model.embed_tokens.weight", 0, E, V)
 	if rs := cfg.RopeScaling; rs != nil && (rs.RopeType == "llama3" || rs.Type == "llama3") {
@@ -310,13 +328,19 @@ func tensorMap(cfg *Config, arch archSpec, st *safetensors.Model) ([]source, err
 			add(b+"attn_q_norm.weight", p+"self_attn.q_norm.weight", 0, D)
 			add(b+"attn_k_norm.weight", p+"self_attn.k_norm.weight", 0, D)
 		}
-		add(b+"ffn_norm.weight", p+"post_attention_layernorm.weight", 0, E)
+		if arch.gemma {
+			add(b+"post_attention_norm.weight", p+"post_attention_layernorm.weight", 0, E)
+			add(b+"ffn_norm.weight", p+"pre_feedforward_layernorm.weight", 0, E)
+			add(b+"post_ffw_norm.weight", p+"post_feedforward_layernorm.weight", 0, E)
+		} else {
+			add(b+"ffn_norm.weight", p+"post_attention_layernorm.weight", 0, E)
+		}
 		add(b+"ffn_gate.weight", p+"mlp.gate_proj.weight", 0, E, F)
 		add(b+"ffn_up.weight", p+"mlp.up_proj.weight", 0, E, F)
 		add(b+"ffn_down.weight", p+"mlp.down_proj.weight", 0, F, E)
 	}
 	add("output_norm.weight", "model.norm.weight", 0, E)
-	tied := cfg.TieEmbeddings == nil || *cfg.TieEmbeddings
+	tied := cfg.TieEmbeddings == nil || *cfg.TieEmbeddings || arch.gemma
 	if _, _, ok := st.Tensor("lm_head.weight"); ok && !tied {
 		add("output.weight", "lm_head.weight", 0, E, V)
 	} else if ok {
@@ -410,6 +434,11 @@ func convertHF(s *source, info *safetensors.TensorInfo, data []byte, dst []byte,
 		sr := srcRow(r)
 		if err := safetensors.Float32s(info.DType, data[sr*srb:(sr+1)*srb], buf[:rowLen]); err != nil {
 			return fmt.Errorf("convert: tensor %q: %w", s.hf, err)
+		}
+		if s.addOne {
+			for i := range buf[:rowLen] {
+				buf[i]++
+			}
 		}
 		if err := quantRow(s.out.Type, buf[:rowLen], dst[r*drb:(r+1)*drb]); err != nil {
 			return fmt.Errorf("convert: tensor %q: %w", s.out.Name, err)

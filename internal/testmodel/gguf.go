@@ -40,6 +40,12 @@ type Spec struct {
 	Eps       float32
 	RopeFreqs bool // Llama 3.x long-context rope factors (rope_freqs.weight)
 
+	// Gemma 3: sliding-window attention on all but every SWAPattern-th
+	// layer, with rope base RopeLocalBase there.
+	SlidingWindow int
+	SWAPattern    int
+	RopeLocalBase float32
+
 	// Tokenizer names a folder of ../shared/testdata/hf/tokenizers
 	// ("qwen3", "llama3"); without the shared corpus a small byte-level
 	// vocabulary stands in.
@@ -248,6 +254,9 @@ func WriteGGUFMix(path string, spec Spec, ft convert.FileType, seed int64) error
 }
 
 func write(path string, spec Spec, ft convert.FileType, typeOf func(name string, dims, rowLen int) gguf.Type, seed int64) error {
+	if spec.Arch == "gemma3" {
+		return fmt.Errorf("testmodel: GGUF layout of %s is not written directly; write the HF checkpoint and convert it", spec.Arch)
+	}
 	md := spec.Metadata(ft)
 	vocab, err := spec.VocabMetadata()
 	if err != nil {
@@ -421,7 +430,16 @@ var (
 // Specs names every spec of the package.
 var Specs = map[string]Spec{
 	"qwen3-0.6b": Qwen3_0_6B, "llama3.2-1b": Llama32_1B, "qwen2.5-0.5b": Qwen2_5_0_5B,
-	"tiny-qwen3": TinyQwen3, "tiny-llama": TinyLlama, "tiny-qwen2": TinyQwen2,
+	"tiny-qwen3": TinyQwen3, "tiny-llama": TinyLlama, "tiny-qwen2": TinyQwen2, "tiny-gemma3": TinyGemma3,
+}
+
+// TinyGemma3 is a small Gemma 3 text model; 7 layers so that both the
+// sliding-window layers and a global one (the 6th) are exercised, with a
+// window shorter than the golden sequences.
+var TinyGemma3 = Spec{
+	Name: "tiny gemma3 (random)", Arch: "gemma3", Embd: 256, Layers: 7, Heads: 4, KVHeads: 1, HeadDim: 256,
+	FFN: 512, Vocab: 1024, Ctx: 32768, Tied: true, QKNorm: true, RopeBase: 1e6, Eps: 1e-6,
+	SlidingWindow: 6, SWAPattern: 6, RopeLocalBase: 10000,
 }
 
 // Narrow models of the real depths (28 and 16 layers), for checks of which

@@ -14,7 +14,7 @@ import (
 )
 
 // hfArch is the Transformers class of a spec's GGUF architecture.
-var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}
+var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM"}
 
 // HFTensor is one checkpoint tensor: its Transformers name and shape
 // (outermost first).
@@ -46,6 +46,10 @@ func (s Spec) HFTensors() []HFTensor {
 			ts = append(ts,
 				HFTensor{p + "self_attn.q_norm.weight", []int64{int64(s.HeadDim)}},
 				HFTensor{p + "self_attn.k_norm.weight", []int64{int64(s.HeadDim)}})
+		}
+		if s.Arch == "gemma3" {
+			ts = append(ts, HFTensor{p + "pre_feedforward_layernorm.weight", []int64{E}},
+				HFTensor{p + "post_feedforward_layernorm.weight", []int64{E}})
 		}
 		ts = append(ts,
 			HFTensor{p + "post_attention_layernorm.weight", []int64{E}},
@@ -79,6 +83,15 @@ func (s Spec) HFConfig(dtype safetensors.DType) map[string]any {
 		"tie_word_embeddings":     s.Tied,
 		"torch_dtype":             torch,
 		"hidden_act":              "silu",
+	}
+	if s.Arch == "gemma3" {
+		c["model_type"] = "gemma3_text"
+		c["sliding_window"] = s.SlidingWindow
+		c["sliding_window_pattern"] = s.SWAPattern
+		c["rope_local_base_freq"] = s.RopeLocalBase
+		c["query_pre_attn_scalar"] = s.HeadDim
+		c["hidden_activation"] = "gelu_pytorch_tanh"
+		delete(c, "hidden_act")
 	}
 	if s.RopeFreqs {
 		c["rope_scaling"] = map[string]any{
@@ -153,6 +166,10 @@ func (s Spec) hfValues(t HFTensor, dtype safetensors.DType, seed, index uint64) 
 	case filepath.Ext(t.Name) == ".bias":
 		for i := range v {
 			v[i] = float32(r.NormFloat64() * 0.5)
+		}
+	case s.Arch == "gemma3": // Gemma stores norm weights w for a scale of 1 + w
+		for i := range v {
+			v[i] = float32(r.NormFloat64() * 0.1)
 		}
 	default:
 		for i := range v {

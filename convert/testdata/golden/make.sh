@@ -5,14 +5,15 @@
 # ../shared/oracles/llamacpp): 32 greedy tokens after two prompts and the
 # top-10 log-probabilities at every position of one 16-token sequence.
 #
-#   LLAMACPP=/path/to/llamacpp.mjs sh convert/testdata/golden/make.sh   (from the repo root)
+#   LLAMACPP=/path/to/llamacpp.mjs sh convert/testdata/golden/make.sh [SPEC:TYPE ...]   (from the repo root)
 set -eu
 LLAMACPP=${LLAMACPP:-../shared/oracles/llamacpp/llamacpp.mjs}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/testmodel" ./internal/testmodel/cmd/testmodel
 go build -o "$tmp/hearth" ./cmd/hearth
-for case in tiny-qwen3:F32 tiny-qwen3:F16 tiny-qwen2:F32 tiny-llama:F32 tiny-llama:F16; do
+cases=${*:-tiny-qwen3:F32 tiny-qwen3:F16 tiny-qwen2:F32 tiny-llama:F32 tiny-llama:F16 tiny-gemma3:F32}
+for case in $cases; do
 	spec=${case%%:*}
 	typ=${case##*:}
 	"$tmp/testmodel" -seed 1 hf "$spec" F32 "$tmp/$spec"

@@ -1,0 +1,242 @@
+// Package gemma3 is the Gemma 3 text architecture as llama.cpp runs it
+// ("gemma3" in GGUF): embeddings scaled by sqrt(d), RMSNorm before and after
+// both attention and the GELU-gated feed-forward, per-head q/k norms, NEOX
+// rope, and five sliding-window layers (local rope base 10000) for every
+// global one.
+package gemma3
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/kernels"
+	"github.com/hearthlm/hearth/model"
+	"github.com/hearthlm/hearth/quant"
+)
+
+func init() { model.Register("gemma3", New) }
+
+// swaPattern: layer i uses the sliding window unless (i+1) is a multiple.
+const (
+	swaPattern    = 6
+	ropeLocalBase = 10000
+)
+
+type layer struct {
+	attnNorm, postAttnNorm, ffnNorm, postFFNNorm []float32
+	qNorm, kNorm                                 []float32
+	q, k, v, o, gate, up, down                   *kernels.Matrix
+	swa                                          bool
+}
+
+// Model is a loaded Gemma 3 model.
+type Model struct {
+	p       model.Hyper
+	info    model.Info
+	embd    *kernels.Matrix
+	outNorm []float32
+	out     *kernels.Matrix
+	layers  []layer
+	qScale  float32
+	pool    *kernels.Pool
+	ws      kernels.Workspace
+	att     model.Attention
+	rope    []float32
+	buf     struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
+}
+
+// New builds a Gemma 3 model over the file's tensors.
+func New(f *gguf.File, opts model.Options) (model.Model, error) {
+	p, err := model.ReadHyper(f, "gemma3")
+	if err != nil {
+		return nil, err
+	}
+	p.Eps = model.FloatKey(f.Metadata, "gemma3.attention.layer_norm_rms_epsilon", 1e-6)
+	p.RopeBase = model.FloatKey(f.Metadata, "gemma3.rope.freq_base", 1e6)
+	if p.SlidingWindow <= 0 {
+		return nil, fmt.Errorf("gemma3: metadata key gemma3.attention.sliding_window is missing")
+	}
+	m := &Model{}
+	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
+		return nil, err
+	}
+	if m.embd.Cols != p.Embd {
+		return nil, fmt.Errorf("gemma3: token_embd.weight has rows of %d, want %d", m.embd.Cols, p.Embd)
+	}
+	p.Vocab = m.embd.Rows
+	if m.outNorm, err = model.Vector(f, "output_norm.weight", p.Embd); err != nil {
+		return nil, err
+	}
+	m.out = m.embd
+	if _, ok := f.Tensor("output.weight"); ok {
+		if m.out, err = model.MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
+			return nil, err
+		}
+	}
+	qd, kvd := p.Heads*p.HeadDim, p.KVHeads*p.HeadDim
+	m.layers = make([]layer, p.Layers)
+	for i := range m.layers {
+		l := &m.layers[i]
+		l.swa = (i+1)%swaPattern != 0
+		name := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", i, s) }
+		for _, w := range []struct {
+			dst *[]float32
+			n   string
+			len int
+		}{
+			{&l.attnNorm, "attn_norm", p.Embd}, {&l.postAttnNorm, "post_attention_norm", p.Embd},
+			{&l.ffnNorm, "ffn_norm", p.Embd}, {&l.postFFNNorm, "post_ffw_norm", p.Embd},
+			{&l.qNorm, "attn_q_norm", p.HeadDim}, {&l.kNorm, "attn_k_norm", p.HeadDim},
+		} {
+			if *w.dst, err = model.Vector(f, name(w.n), w.len); err != nil {
+				return nil, err
+			}
+		}
+		for _, w := range []struct {
+			dst        **kernels.Matrix
+			n          string
+			rows, cols int
+		}{
+			{&l.q, "attn_q", qd, p.Embd}, {&l.k, "attn_k", kvd, p.Embd}, {&l.v, "attn_v", kvd, p.Embd},
+			{&l.o, "attn_output", p.Embd, qd},
+			{&l.gate, "ffn_gate", p.FFN, p.Embd}, {&l.up, "ffn_up", p.FFN, p.Embd}, {&l.down, "ffn_down", p.Embd, p.FFN},
+		} {
+			if *w.dst, err = model.MatrixShape(f, name(w.n), w.rows, w.cols); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// llama.cpp scales queries by 1/sqrt(head size) before attention (the
+	// 27B model by 1/sqrt(embedding/heads)); the attention scale is then 1.
+	m.qScale = float32(1 / math.Sqrt(float64(p.HeadDim)))
+	if v, ok := f.Metadata.Float("gemma3.attention.scale"); ok && v != 0 {
+		m.qScale = float32(v)
+	}
+	m.p = p
+	m.info = p.Info(f)
+	m.pool = kernels.NewPool(opts.Threads)
+	m.rope = make([]float32, p.RopeDims)
+	return m, nil
+}
+
+// Info describes the model.
+func (m *Model) Info() model.Info { return m.info }
+
+// Close stops the model's worker threads.
+func (m *Model) Close() { m.pool.Close() }
+
+// NewCache allocates an f16 KV cache.
+func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
+	return model.NewCache(m.p.Layers, ctx, seqs, m.p.KVHeads*m.p.HeadDim)
+}
+
+// Forward runs a batch through the model.
+func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
+	p := m.p
+	if err := c.Check(b, p.Vocab); err != nil {
+		return nil, err
+	}
+	n := b.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	E, D := p.Embd, p.HeadDim
+	qd, kvd := p.Heads*D, p.KVHeads*D
+	nOut := model.CountLogits(b)
+	buf := &m.buf
+	x, xn := model.Grow(buf.x, n*E), model.Grow(buf.xn, n*E)
+	q, k, v := model.Grow(buf.q, n*qd), model.Grow(buf.k, n*kvd), model.Grow(buf.v, n*kvd)
+	at, o := model.Grow(buf.at, n*qd), model.Grow(buf.o, n*E)
+	g, u := model.Grow(buf.g, n*p.FFN), model.Grow(buf.u, n*p.FFN)
+	buf.x, buf.xn, buf.q, buf.k, buf.v, buf.at, buf.o, buf.g, buf.u = x, xn, q, k, v, at, o, g, u
+	if err := model.Embed(m.embd, b, x); err != nil {
+		return nil, err
+	}
+	embScale := float32(math.Sqrt(float64(E)))
+	for i := range x {
+		x[i] *= embScale
+	}
+
+	for li := range m.layers {
+		l := &m.layers[li]
+		base, scale, window := p.RopeBase, p.RopeScale, 0
+		if l.swa {
+			base, scale, window = ropeLocalBase, 1, p.SlidingWindow
+		}
+		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
+		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.q, xn, n, q)
+		m.pool.MatMul(&m.ws, l.k, xn, n, k)
+		m.pool.MatMul(&m.ws, l.v, xn, n, v)
+		for i := 0; i < n; i++ {
+			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, base, scale, nil)
+			for h := 0; h < p.Heads; h++ {
+				qh := q[i*qd+h*D : i*qd+(h+1)*D]
+				kernels.RMSNorm(qh, qh, l.qNorm, p.Eps)
+				kernels.RopeNeox(qh, m.rope, p.RopeDims)
+				for j := range qh {
+					qh[j] *= m.qScale
+				}
+			}
+			for h := 0; h < p.KVHeads; h++ {
+				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
+				kernels.RMSNorm(kh, kh, l.kNorm, p.Eps)
+				kernels.RopeNeox(kh, m.rope, p.RopeDims)
+			}
+			model.StoreKV(c, li, b, i, k, v)
+		}
+		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
+		m.pool.MatMul(&m.ws, l.o, at, n, o)
+		model.RMSNormRows(o, o, l.postAttnNorm, n, p.Eps)
+		kernels.Add(x, o)
+
+		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
+		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.gate, xn, n, g)
+		m.pool.MatMul(&m.ws, l.up, xn, n, u)
+		GeGLU(g, u)
+		m.pool.MatMul(&m.ws, l.down, g, n, o)
+		model.RMSNormRows(o, o, l.postFFNNorm, n, p.Eps)
+		kernels.Add(x, o)
+	}
+	if nOut == 0 {
+		return nil, nil
+	}
+	buf.sel = model.Grow(buf.sel, nOut*E)
+	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
+	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
+	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	return buf.logits, nil
+}
+
+// geluTable holds GELU (tanh form) of every float16 input, rounded to
+// float16: ggml-cpu evaluates GELU by looking its input up here, and we
+// must round the same way to match it.
+var geluTable = func() []float32 {
+	t := make([]float32, 1<<16)
+	const a, s2pi = float32(0.044715), float32(0.79788456080286535587989211986876)
+	for i := range t {
+		x := quant.FP16ToFP32(uint16(i))
+		inner := float32(s2pi * x)
+		inner = float32(inner * float32(1+float32(float32(a*x)*x)))
+		y := float32(float32(0.5*x) * float32(1+float32(math.Tanh(float64(inner)))))
+		t[i] = quant.FP16ToFP32(quant.FP32ToFP16(y))
+	}
+	return t
+}()
+
+// GeGLU sets gate[i] = gelu(gate[i]) * up[i] as ggml-cpu does.
+func GeGLU(gate, up []float32) {
+	up = up[:len(gate)]
+	for i, x := range gate {
+		switch {
+		case x <= -10:
+			gate[i] = 0
+		case x >= 10:
+			gate[i] = x * up[i]
+		default:
+			gate[i] = geluTable[quant.FP32ToFP16(x)] * up[i]
+		}
+	}
+}
