@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -74,5 +75,30 @@ func TestMemoryEstimateMatchesRSS(t *testing.T) {
 		if math.Abs(ratio-1) > 0.10 {
 			t.Errorf("context %d: estimate %d bytes is %.1f%% off the measured peak RSS %d", ctx, est, (ratio-1)*100, rss)
 		}
+	}
+}
+
+// TestContextOverflowLibrary: the library API refuses a prompt longer than
+// the session's context with an error carrying the numbers.
+func TestContextOverflowLibrary(t *testing.T) {
+	m, err := Load("", Options{Threads: 1, Context: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	sess, err := m.NewSession(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Context() != 16 {
+		t.Fatalf("session context %d, want the planned 16", sess.Context())
+	}
+	toks := make([]int32, 20)
+	for i := range toks {
+		toks[i] = int32(10 + i)
+	}
+	_, err = sess.Prefill(toks)
+	if !errors.Is(err, ErrContextFull) || !strings.Contains(err.Error(), "20 tokens") || !strings.Contains(err.Error(), "16") {
+		t.Fatalf("err = %v, want ErrContextFull naming 20 tokens and a context of 16", err)
 	}
 }

@@ -55,7 +55,7 @@ type Estimate struct {
 // model: the Go runtime, the binary's code and data, and the garbage
 // collector's slack. Measured with `hearth run --verbose` on linux/amd64
 // (peak RSS minus the model's parts) and kept as a constant.
-const RuntimeBaseline = 12 << 20
+const RuntimeBaseline = 9400 << 10
 
 // BatchSize is the prompt batch the engine prefills with.
 const BatchSize = 512

@@ -10,6 +10,14 @@ import (
 )
 
 func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "hearth:", err)
+		os.Exit(1)
+	}
+}
+
+// newRoot builds the command tree.
+func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "hearth",
 		Short:         "Local AI that installs and runs like normal software",
@@ -20,8 +28,5 @@ func main() {
 	root.AddCommand(quantizeCmd(), convertCmd())
 	root.AddCommand(benchCmd())
 	root.AddCommand(pullCmd(), listCmd(), rmCmd())
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "hearth:", err)
-		os.Exit(1)
-	}
+	return root
 }
