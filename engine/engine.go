@@ -41,7 +41,12 @@ type Model struct {
 	Machine plan.Machine
 	Facts   plan.ModelFacts
 	Plan    plan.Choice
+
+	threads int
 }
+
+// Threads is the number of threads the model's forward pass runs on.
+func (m *Model) Threads() int { return m.threads }
 
 func fromFile(f *gguf.File, opts Options) (*Model, error) {
 	tok, err := tokenizer.FromGGUF(f.Metadata)
@@ -61,7 +66,7 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 		net.Close()
 		return nil, fmt.Errorf("engine: the tokenizer has %d tokens but the model only %d embeddings", tok.VocabSize(), net.Info().Vocab)
 	}
-	m := &Model{File: f, Net: net, Tokenizer: tok, Machine: machine}
+	m := &Model{File: f, Net: net, Tokenizer: tok, Machine: machine, threads: threads}
 	m.Templates = chat.TemplatesFromGGUF(f.Metadata)
 	m.Facts = modelFacts(f, net.Info())
 	m.Plan, err = plan.Decide(machine, m.Facts, plan.Request{Threads: opts.Threads, Context: opts.Context})

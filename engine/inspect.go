@@ -3,15 +3,10 @@ package engine
 import (
 	"sort"
 
+	"github.com/hearthlm/hearth/chat"
 	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/plan"
 )
-
-// MemoryEstimate is the memory a model needs at one context size.
-type MemoryEstimate struct {
-	Context    int   `json:"context"`
-	KVBytes    int64 `json:"kv_bytes"`
-	TotalBytes int64 `json:"total_bytes"`
-}
 
 // Report describes a model: what it is and what it needs.
 type Report struct {
@@ -31,7 +26,18 @@ type Report struct {
 	ContextLength int              `json:"context_length"`
 	Tokenizer     string           `json:"tokenizer"`
 	ChatTemplate  bool             `json:"chat_template"`
-	Memory        []MemoryEstimate `json:"memory"`
+	// Templates lists the named template variants besides the default.
+	Templates []string `json:"template_variants,omitempty"`
+	// Tools and Thinking say whether the chat template handles tool
+	// calls and reasoning, as read from the template itself.
+	Tools    bool `json:"tools"`
+	Thinking bool `json:"thinking"`
+	// Memory is the planner's estimate at several context sizes on this
+	// machine; Plan is what `hearth run` uses here with no flags.
+	Memory  []plan.Estimate `json:"memory"`
+	Machine plan.Machine    `json:"machine"`
+	Plan    plan.Choice     `json:"plan"`
+	PlanErr string          `json:"plan_error,omitempty"`
 }
 
 // Inspect reports what the model is and what it needs.
@@ -60,14 +66,26 @@ func (m *Model) Inspect() Report {
 		}
 	}
 	r.Quantization = best.String()
-	ctxs := []int{2048, 4096, 8192, 32768, 131072, info.ContextLength}
+	ctxs := []int{512, 2048, 8192, 32768, 131072, info.ContextLength}
 	sort.Ints(ctxs)
 	for i, c := range ctxs {
 		if c > info.ContextLength || (i > 0 && c == ctxs[i-1]) {
 			continue
 		}
-		kv := int64(info.Layers) * int64(c) * int64(info.KVHeads*info.HeadDim) * 2 * 2
-		r.Memory = append(r.Memory, MemoryEstimate{Context: c, KVBytes: kv, TotalBytes: info.WeightBytes + kv})
+		r.Memory = append(r.Memory, plan.EstimateMemory(m.Facts, c, plan.KVF16).WithMachine(m.Machine))
 	}
+	r.Machine = m.Machine
+	r.Plan = m.Plan
+	if _, err := plan.Decide(m.Machine, m.Facts, plan.Request{}); err != nil {
+		r.PlanErr = err.Error()
+	}
+	if src, err := m.Templates.Pick("", false); err == nil {
+		if t, err := chat.Parse(src); err == nil {
+			f := chat.DetectFormat(t)
+			r.Tools = f.Tools != ""
+			r.Thinking = f.ThinkStart != ""
+		}
+	}
+	r.Templates = m.Templates.Names()
 	return r
 }

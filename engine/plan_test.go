@@ -102,3 +102,27 @@ func TestContextOverflowLibrary(t *testing.T) {
 		t.Fatalf("err = %v, want ErrContextFull naming 20 tokens and a context of 16", err)
 	}
 }
+
+// TestInspectMatchesRun: what inspect reports as the plan is what a
+// session made with no flags uses.
+func TestInspectMatchesRun(t *testing.T) {
+	m, err := Load("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	r := m.Inspect()
+	sess, err := m.NewSession(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Plan.Context != sess.Context() || r.Plan.Context == 0 {
+		t.Errorf("inspect says context %d, a session uses %d", r.Plan.Context, sess.Context())
+	}
+	if r.Plan.Threads != m.Threads() {
+		t.Errorf("inspect says %d threads, the model runs %d", r.Plan.Threads, m.Threads())
+	}
+	if len(r.Memory) == 0 || r.Memory[len(r.Memory)-1].Context != r.ContextLength {
+		t.Errorf("memory table %+v does not end at the trained context %d", r.Memory, r.ContextLength)
+	}
+}

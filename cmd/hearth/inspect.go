@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hearthlm/hearth/engine"
+	"github.com/hearthlm/hearth/plan"
 )
 
 func inspectCmd() *cobra.Command {
@@ -21,7 +22,7 @@ func inspectCmd() *cobra.Command {
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: 1})
+			m, err := engine.Load(ref, engine.Options{NoPlan: true})
 			if err != nil {
 				return err
 			}
@@ -40,10 +41,21 @@ func inspectCmd() *cobra.Command {
 				r.Layers, r.Embedding, r.Heads, r.KVHeads, r.HeadDim, r.FFN, r.Vocab)
 			fmt.Printf("trained context: %d tokens\n", r.ContextLength)
 			fmt.Printf("tokenizer:       %s\n", r.Tokenizer)
-			fmt.Printf("chat template:   %v\n", r.ChatTemplate)
-			fmt.Println("memory (weights + f16 KV cache):")
+			fmt.Printf("chat template:   %v (tools: %v, thinking: %v)\n", r.ChatTemplate, r.Tools, r.Thinking)
+			fmt.Printf("machine:         %s\n", r.Machine)
+			fmt.Println("memory (weights + f16 KV cache + compute + runtime):")
 			for _, e := range r.Memory {
-				fmt.Printf("  context %7d: %s (KV cache %s)\n", e.Context, human(float64(e.TotalBytes), "B"), human(float64(e.KVBytes), "B"))
+				fits := "fits"
+				if !e.Fits {
+					fits = "does not fit"
+				}
+				fmt.Printf("  context %7d: %10s  (KV %s) — %s\n", e.Context, plan.Bytes(e.Total), plan.Bytes(e.KVCache), fits)
+			}
+			if r.PlanErr != "" {
+				fmt.Printf("here:            %s\n", r.PlanErr)
+			} else {
+				fmt.Printf("here, run uses:  %d threads (%s)\n", r.Plan.Threads, r.Plan.ThreadsWhy)
+				fmt.Printf("                 context %d (%s)\n", r.Plan.Context, r.Plan.ContextWhy)
 			}
 			return nil
 		},
