@@ -10,22 +10,22 @@ import (
 
 // Report describes a model: what it is and what it needs.
 type Report struct {
-	Name          string           `json:"name"`
-	Architecture  string           `json:"architecture"`
-	Parameters    int64            `json:"parameters"`
-	WeightBytes   int64            `json:"weight_bytes"`
-	Quantization  string           `json:"quantization"`
-	TensorTypes   map[string]int   `json:"tensor_types"`
-	Layers        int              `json:"layers"`
-	Embedding     int              `json:"embedding"`
-	Heads         int              `json:"heads"`
-	KVHeads       int              `json:"kv_heads"`
-	HeadDim       int              `json:"head_dim"`
-	FFN           int              `json:"ffn"`
-	Vocab         int              `json:"vocab"`
-	ContextLength int              `json:"context_length"`
-	Tokenizer     string           `json:"tokenizer"`
-	ChatTemplate  bool             `json:"chat_template"`
+	Name          string         `json:"name"`
+	Architecture  string         `json:"architecture"`
+	Parameters    int64          `json:"parameters"`
+	WeightBytes   int64          `json:"weight_bytes"`
+	Quantization  string         `json:"quantization"`
+	TensorTypes   map[string]int `json:"tensor_types"`
+	Layers        int            `json:"layers"`
+	Embedding     int            `json:"embedding"`
+	Heads         int            `json:"heads"`
+	KVHeads       int            `json:"kv_heads"`
+	HeadDim       int            `json:"head_dim"`
+	FFN           int            `json:"ffn"`
+	Vocab         int            `json:"vocab"`
+	ContextLength int            `json:"context_length"`
+	Tokenizer     string         `json:"tokenizer"`
+	ChatTemplate  bool           `json:"chat_template"`
 	// Templates lists the named template variants besides the default.
 	Templates []string `json:"template_variants,omitempty"`
 	// Tools and Thinking say whether the chat template handles tool
