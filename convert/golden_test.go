@@ -14,6 +14,7 @@ import (
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/gemma3"
 	_ "github.com/hearthlm/hearth/model/llama"
+	_ "github.com/hearthlm/hearth/model/phi3"
 	_ "github.com/hearthlm/hearth/model/qwen2"
 	_ "github.com/hearthlm/hearth/model/qwen3"
 	"github.com/hearthlm/hearth/safetensors"
@@ -64,7 +65,7 @@ func TestConvertGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := filepath.Join(dir, "m.gguf")
-			if err := convert.Convert(filepath.Join(dir, "hf"), out, convert.Options{Type: ft, Name: g.Spec}); err != nil {
+			if err := convert.Convert(filepath.Join(dir, "hf"), out, convert.Options{Type: ft, Name: "golden"}); err != nil {
 				t.Fatal(err)
 			}
 			if sha := fileSHA(t, out); sha != g.SHA256 {

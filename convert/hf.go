@@ -32,6 +32,7 @@ type Config struct {
 	SlidingWindow *int     `json:"sliding_window"`
 	TorchDType    string   `json:"torch_dtype"`
 	RopeLocalBase float64  `json:"rope_local_base_freq"`
+	OrigMaxPos    int      `json:"original_max_position_embeddings"`
 	RopeScaling   *struct {
 		Type           string  `json:"type"`
 		RopeType       string  `json:"rope_type"`
@@ -60,6 +61,8 @@ type archSpec struct {
 	// gemma: norm weights are stored as w for a scale of 1 + w; pre and
 	// post norms around both attention and feed-forward.
 	gemma bool
+	// fused: one q/k/v projection and one gate/up projection (Phi-3).
+	fused bool
 }
 
 var archs = map[string]archSpec{
@@ -68,6 +71,7 @@ var archs = map[string]archSpec{
 	"Qwen2ForCausalLM":   {gguf: "qwen2", qkvBias: true},
 	"Qwen3ForCausalLM":   {gguf: "qwen3", qkNorm: true},
 	"Gemma3ForCausalLM":  {gguf: "gemma3", qkNorm: true, gemma: true},
+	"Phi3ForCausalLM":    {gguf: "phi3", fused: true},
 }
 
 // Architectures lists the Transformers architectures Convert knows.
@@ -240,6 +244,17 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 	if a == "llama" {
 		md = append(md, u32("vocab_size", cfg.Vocab), u32("rope.dimension_count", cfg.HeadDim))
 	}
+	if a == "phi3" {
+		md = append(md, u32("rope.dimension_count", cfg.HeadDim))
+		orig := cfg.OrigMaxPos
+		if orig == 0 {
+			orig = ctx
+		}
+		md = append(md, u32("rope.scaling.original_context_length", orig))
+		if cfg.SlidingWindow != nil && *cfg.SlidingWindow > 0 {
+			md = append(md, u32("attention.sliding_window", *cfg.SlidingWindow))
+		}
+	}
 	if arch.gemma {
 		if cfg.SlidingWindow == nil || *cfg.SlidingWindow <= 0 {
 			return nil, fmt.Errorf("convert: config.json: sliding_window is missing")
@@ -314,6 +329,15 @@ func tensorMap(cfg *Config, arch archSpec, st *safetensors.Model) ([]source, err
 	for i := range L {
 		p := fmt.Sprintf("model.layers.%d.", i)
 		b := fmt.Sprintf("blk.%d.", i)
+		if arch.fused {
+			add(b+"attn_norm.weight", p+"input_layernorm.weight", 0, E)
+			add(b+"attn_qkv.weight", p+"self_attn.qkv_proj.weight", 0, E, qd+2*kvd)
+			add(b+"attn_output.weight", p+"self_attn.o_proj.weight", 0, qd, E)
+			add(b+"ffn_norm.weight", p+"post_attention_layernorm.weight", 0, E)
+			add(b+"ffn_up.weight", p+"mlp.gate_up_proj.weight", 0, E, 2*F)
+			add(b+"ffn_down.weight", p+"mlp.down_proj.weight", 0, F, E)
+			continue
+		}
 		add(b+"attn_norm.weight", p+"input_layernorm.weight", 0, E)
 		add(b+"attn_q.weight", p+"self_attn.q_proj.weight", qPerm, E, qd)
 		add(b+"attn_k.weight", p+"self_attn.k_proj.weight", kPerm, E, kvd)

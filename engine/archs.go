@@ -4,6 +4,7 @@ package engine
 // package when imported.
 import (
 	_ "github.com/hearthlm/hearth/model/gemma3"
+	_ "github.com/hearthlm/hearth/model/phi3"
 	_ "github.com/hearthlm/hearth/model/qwen2"
 	_ "github.com/hearthlm/hearth/model/qwen3"
 )

@@ -14,7 +14,7 @@ import (
 )
 
 // hfArch is the Transformers class of a spec's GGUF architecture.
-var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM"}
+var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM", "phi3": "Phi3ForCausalLM"}
 
 // HFTensor is one checkpoint tensor: its Transformers name and shape
 // (outermost first).
@@ -30,6 +30,16 @@ func (s Spec) HFTensors() []HFTensor {
 	ts := []HFTensor{{"model.embed_tokens.weight", []int64{V, E}}}
 	for i := range s.Layers {
 		p := fmt.Sprintf("model.layers.%d.", i)
+		if s.Arch == "phi3" { // fused projections
+			ts = append(ts,
+				HFTensor{p + "input_layernorm.weight", []int64{E}},
+				HFTensor{p + "self_attn.qkv_proj.weight", []int64{qd + 2*kvd, E}},
+				HFTensor{p + "self_attn.o_proj.weight", []int64{E, qd}},
+				HFTensor{p + "post_attention_layernorm.weight", []int64{E}},
+				HFTensor{p + "mlp.gate_up_proj.weight", []int64{2 * F, E}},
+				HFTensor{p + "mlp.down_proj.weight", []int64{E, F}})
+			continue
+		}
 		ts = append(ts,
 			HFTensor{p + "input_layernorm.weight", []int64{E}},
 			HFTensor{p + "self_attn.q_proj.weight", []int64{qd, E}},
@@ -92,6 +102,12 @@ func (s Spec) HFConfig(dtype safetensors.DType) map[string]any {
 		c["query_pre_attn_scalar"] = s.HeadDim
 		c["hidden_activation"] = "gelu_pytorch_tanh"
 		delete(c, "hidden_act")
+	}
+	if s.Arch == "phi3" {
+		c["model_type"] = "phi3"
+		c["sliding_window"] = s.SlidingWindow
+		c["original_max_position_embeddings"] = s.Ctx
+		delete(c, "head_dim")
 	}
 	if s.RopeFreqs {
 		c["rope_scaling"] = map[string]any{

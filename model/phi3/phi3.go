@@ -1,0 +1,178 @@
+// Package phi3 is the Phi-3 architecture as llama.cpp runs it ("phi3" in
+// GGUF): the llama block with fused q/k/v and gate/up projections, NEOX
+// rope, and queries scaled by 1/sqrt(head size) before attention.
+// Long-context (longrope) variants are not supported yet.
+package phi3
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/kernels"
+	"github.com/hearthlm/hearth/model"
+)
+
+func init() { model.Register("phi3", New) }
+
+type layer struct {
+	attnNorm, ffnNorm []float32
+	qkv, o, up, down  *kernels.Matrix // up: gate rows then up rows
+}
+
+// Model is a loaded Phi-3 model.
+type Model struct {
+	p       model.Hyper
+	info    model.Info
+	embd    *kernels.Matrix
+	outNorm []float32
+	out     *kernels.Matrix
+	layers  []layer
+	pool    *kernels.Pool
+	ws      kernels.Workspace
+	att     model.Attention
+	rope    []float32
+	buf     struct{ x, xn, qkv, q, k, v, at, o, gu, g, u, logits, sel []float32 }
+}
+
+// New builds a Phi-3 model over the file's tensors.
+func New(f *gguf.File, opts model.Options) (model.Model, error) {
+	p, err := model.ReadHyper(f, "phi3")
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.Tensor("rope_factors_long.weight"); ok {
+		return nil, fmt.Errorf("phi3: long-context rope (rope_factors_long.weight) is not supported yet")
+	}
+	m := &Model{}
+	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
+		return nil, err
+	}
+	if m.embd.Cols != p.Embd {
+		return nil, fmt.Errorf("phi3: token_embd.weight has rows of %d, want %d", m.embd.Cols, p.Embd)
+	}
+	p.Vocab = m.embd.Rows
+	if m.outNorm, err = model.Vector(f, "output_norm.weight", p.Embd); err != nil {
+		return nil, err
+	}
+	m.out = m.embd
+	if _, ok := f.Tensor("output.weight"); ok {
+		if m.out, err = model.MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
+			return nil, err
+		}
+	}
+	qd, kvd := p.Heads*p.HeadDim, p.KVHeads*p.HeadDim
+	m.layers = make([]layer, p.Layers)
+	for i := range m.layers {
+		l := &m.layers[i]
+		name := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", i, s) }
+		if l.attnNorm, err = model.Vector(f, name("attn_norm"), p.Embd); err != nil {
+			return nil, err
+		}
+		if l.ffnNorm, err = model.Vector(f, name("ffn_norm"), p.Embd); err != nil {
+			return nil, err
+		}
+		for _, w := range []struct {
+			dst        **kernels.Matrix
+			n          string
+			rows, cols int
+		}{
+			{&l.qkv, "attn_qkv", qd + 2*kvd, p.Embd}, {&l.o, "attn_output", p.Embd, qd},
+			{&l.up, "ffn_up", 2 * p.FFN, p.Embd}, {&l.down, "ffn_down", p.Embd, p.FFN},
+		} {
+			if *w.dst, err = model.MatrixShape(f, name(w.n), w.rows, w.cols); err != nil {
+				return nil, err
+			}
+		}
+	}
+	m.p = p
+	m.info = p.Info(f)
+	m.pool = kernels.NewPool(opts.Threads)
+	m.rope = make([]float32, p.RopeDims)
+	return m, nil
+}
+
+// Info describes the model.
+func (m *Model) Info() model.Info { return m.info }
+
+// Close stops the model's worker threads.
+func (m *Model) Close() { m.pool.Close() }
+
+// NewCache allocates an f16 KV cache.
+func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
+	return model.NewCache(m.p.Layers, ctx, seqs, m.p.KVHeads*m.p.HeadDim)
+}
+
+// Forward runs a batch through the model.
+func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
+	p := m.p
+	if err := c.Check(b, p.Vocab); err != nil {
+		return nil, err
+	}
+	n := b.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	E, D, F := p.Embd, p.HeadDim, p.FFN
+	qd, kvd := p.Heads*D, p.KVHeads*D
+	fd := qd + 2*kvd
+	nOut := model.CountLogits(b)
+	buf := &m.buf
+	x, xn := model.Grow(buf.x, n*E), model.Grow(buf.xn, n*E)
+	qkv := model.Grow(buf.qkv, n*fd)
+	q, k, v := model.Grow(buf.q, n*qd), model.Grow(buf.k, n*kvd), model.Grow(buf.v, n*kvd)
+	at, o := model.Grow(buf.at, n*qd), model.Grow(buf.o, n*E)
+	gu, g, u := model.Grow(buf.gu, n*2*F), model.Grow(buf.g, n*F), model.Grow(buf.u, n*F)
+	buf.x, buf.xn, buf.qkv, buf.q, buf.k, buf.v, buf.at, buf.o, buf.gu, buf.g, buf.u = x, xn, qkv, q, k, v, at, o, gu, g, u
+	if err := model.Embed(m.embd, b, x); err != nil {
+		return nil, err
+	}
+	qScale := float32(1 / math.Sqrt(float64(D)))
+
+	for li := range m.layers {
+		l := &m.layers[li]
+		// Attention: [q k v] = Wqkv · norm(x); x += Wo · attn(rope(q)/sqrt(d), rope(k), v).
+		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.qkv, xn, n, qkv)
+		for i := 0; i < n; i++ {
+			row := qkv[i*fd : (i+1)*fd]
+			copy(q[i*qd:(i+1)*qd], row[:qd])
+			copy(k[i*kvd:(i+1)*kvd], row[qd:qd+kvd])
+			copy(v[i*kvd:(i+1)*kvd], row[qd+kvd:])
+			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, nil)
+			for h := 0; h < p.Heads; h++ {
+				qh := q[i*qd+h*D : i*qd+(h+1)*D]
+				kernels.RopeNeox(qh, m.rope, p.RopeDims)
+				for j := range qh {
+					qh[j] *= qScale
+				}
+			}
+			for h := 0; h < p.KVHeads; h++ {
+				kernels.RopeNeox(k[i*kvd+h*D:i*kvd+(h+1)*D], m.rope, p.RopeDims)
+			}
+			model.StoreKV(c, li, b, i, k, v)
+		}
+		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, p.SlidingWindow)
+		m.pool.MatMul(&m.ws, l.o, at, n, o)
+		kernels.Add(x, o)
+
+		// Feed-forward: [g u] = Wgu · norm(x); x += W_down · (silu(g) ⊙ u).
+		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
+		m.pool.MatMul(&m.ws, l.up, xn, n, gu)
+		for i := 0; i < n; i++ {
+			copy(g[i*F:(i+1)*F], gu[i*2*F:i*2*F+F])
+			copy(u[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
+		}
+		kernels.SiLUMul(g, u)
+		m.pool.MatMul(&m.ws, l.down, g, n, o)
+		kernels.Add(x, o)
+	}
+	if nOut == 0 {
+		return nil, nil
+	}
+	buf.sel = model.Grow(buf.sel, nOut*E)
+	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
+	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
+	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	return buf.logits, nil
+}
