@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hearthlm/hearth/hub"
+	"github.com/hearthlm/hearth/plan"
 )
 
 // isHubRef reports whether ref names a model on the Hugging Face Hub
@@ -21,7 +22,7 @@ func resolveHubRef(ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := hub.New().Pull(context.Background(), r)
+	res, err := HubClient().Pull(context.Background(), r)
 	if err != nil {
 		return "", err
 	}
@@ -32,4 +33,20 @@ func resolveHubRef(ref string) (string, error) {
 		return "", fmt.Errorf("%s: the repo has only safetensors (downloaded to %s); converting Hugging Face checkpoints is not available yet: pick a GGUF repo", ref, res.Snapshot)
 	}
 	return res.Model, nil
+}
+
+// HubClient is a Hub client configured from the environment whose default
+// quantization is the planner's choice for this machine.
+func HubClient() *hub.Client {
+	c := hub.New()
+	machine := plan.Detect()
+	c.ChooseQuant = func(opts []hub.QuantOption) (int, string, error) {
+		names := make([]string, len(opts))
+		sizes := make([]int64, len(opts))
+		for i, o := range opts {
+			names[i], sizes[i] = o.Quant, o.Bytes
+		}
+		return plan.ChooseQuant(machine, names, sizes)
+	}
+	return c
 }

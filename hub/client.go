@@ -43,6 +43,10 @@ type Client struct {
 	// parts at once. Defaults: 8 parts, 256 MiB.
 	Parallel    int
 	ParallelMin int64
+
+	// ChooseQuant picks the quantization when a reference names none;
+	// nil: the fixed order Q4_K_M, Q8_0, the smallest file.
+	ChooseQuant QuantChooser
 }
 
 // New returns a client configured from the environment as huggingface_hub

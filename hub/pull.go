@@ -63,7 +63,7 @@ func (c *Client) pull(ctx context.Context, ref Ref) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel, err := Choose(tree, ref)
+	sel, err := ChooseWith(tree, ref, c.ChooseQuant)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (c *Client) FromCache(ref Ref) (*Result, error) {
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("hub: %s@%s: %w (%s)", ref.Repo, ref.Rev(), ErrNotCached, c.cacheDir())
 	}
-	sel, err := Choose(files, ref)
+	sel, err := ChooseWith(files, ref, c.ChooseQuant)
 	if err != nil {
 		var he *HTTPError
 		if errors.As(err, &he) || errors.Is(err, ErrNoModel) {

@@ -141,8 +141,26 @@ var safetensorsSide = map[string]bool{
 	"chat_template.jinja": true, "chat_template.json": true, "model.safetensors.index.json": true,
 }
 
+// QuantOption is one quantization a repo offers, for a QuantChooser.
+type QuantOption struct {
+	Quant string // "Q4_K_M", "" when the file name names none
+	Bytes int64  // all shards together
+}
+
+// QuantChooser picks among the quantizations a repo offers when the
+// reference names none, returning the index and the reason. It returns
+// -1 to fall back to the fixed order (Q4_K_M, Q8_0, the smallest) or an
+// error to refuse (nothing fits the machine).
+type QuantChooser func(options []QuantOption) (int, string, error)
+
 // Choose picks the files ref needs from a repo listing.
 func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
+	return ChooseWith(files, ref, nil)
+}
+
+// ChooseWith is Choose with a chooser for the quantization when the
+// reference names none (the engine passes the memory planner's).
+func ChooseWith(files []TreeEntry, ref Ref, chooser QuantChooser) (*Selection, error) {
 	sets := ggufSets(files)
 	var pick *ggufSet
 	sel := &Selection{}
@@ -184,6 +202,10 @@ func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
 			return nil, fmt.Errorf("hub: %s: %w for quant %q; it has %s", ref.Repo, ErrNoModel, ref.Quant, quantList(sets))
 		}
 		sel.Reason = "the quant asked for"
+	case len(sets) > 0 && chooser != nil:
+		if err := chooseWith(chooser, sets, &pick, sel); err != nil {
+			return nil, fmt.Errorf("hub: %s: %w", ref.Repo, err)
+		}
 	case len(sets) > 0:
 		for _, q := range []string{"Q4_K_M", "Q8_0"} {
 			for i := range sets {
@@ -213,6 +235,10 @@ func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
 	default:
 		return chooseSafetensors(files, ref)
 	}
+	if pick == nil {
+		// The chooser declined (-1): the fixed order.
+		return ChooseWith(files, ref, nil)
+	}
 	sel.Files = append(sel.Files, pick.files...)
 	sel.Model = pick.first()
 	sel.Shards = len(pick.files)
@@ -224,6 +250,24 @@ func Choose(files []TreeEntry, ref Ref) (*Selection, error) {
 		}
 	}
 	return sel, nil
+}
+
+// chooseWith asks the chooser; it sets *pick (left nil when the chooser
+// declines) and the reason, and returns the chooser's refusal.
+func chooseWith(chooser QuantChooser, sets []ggufSet, pick **ggufSet, sel *Selection) error {
+	opts := make([]QuantOption, len(sets))
+	for i, s := range sets {
+		opts[i] = QuantOption{Quant: s.quant, Bytes: s.size}
+	}
+	i, reason, err := chooser(opts)
+	if err != nil {
+		return err
+	}
+	if i >= 0 && i < len(sets) {
+		*pick = &sets[i]
+		sel.Reason = reason
+	}
+	return nil
 }
 
 func quantList(sets []ggufSet) string {

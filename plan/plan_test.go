@@ -129,3 +129,29 @@ func TestDecideWarnsPastTrainedContext(t *testing.T) {
 		t.Errorf("threads %d (%s)", c.Threads, c.ThreadsWhy)
 	}
 }
+
+func TestChooseQuant(t *testing.T) {
+	names := []string{"Q2_K", "Q4_K_M", "Q8_0", "F16", "Q6_K"}
+	sizes := []int64{3 << 30, 5 << 30, 8 << 30, 16 << 30, 6 << 30}
+	for _, c := range []struct {
+		ram  uint64
+		want string
+	}{
+		{64 << 30, "Q8_0"}, // F16 fits too, but Q8_0 ranks first
+		{11 << 30, "Q6_K"}, // 11 GiB × 0.9 × 0.7 = 6.9 GiB: Q8_0 (8) no, Q6_K (6) yes
+		{7 << 30, "Q2_K"},  // 4.4 GiB: only Q2_K
+	} {
+		i, why, err := ChooseQuant(machineWith(c.ram, 4), names, sizes)
+		if err != nil || names[i] != c.want {
+			t.Errorf("%d GiB: chose %v (%s), err %v; want %s", c.ram>>30, i, why, err, c.want)
+		}
+	}
+	if _, _, err := ChooseQuant(machineWith(2<<30, 4), names, sizes); err == nil || !strings.Contains(err.Error(), "Q2_K") {
+		t.Errorf("2 GiB: err = %v, want a refusal naming the smallest quant", err)
+	}
+	// Only float files: the smallest that fits.
+	i, _, err := ChooseQuant(machineWith(64<<30, 4), []string{"F32", "BF16"}, []int64{20 << 30, 10 << 30})
+	if err != nil || i != 1 {
+		t.Errorf("float-only repo: chose %d, err %v; want BF16", i, err)
+	}
+}

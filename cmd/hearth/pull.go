@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hearthlm/hearth/engine"
 	"github.com/hearthlm/hearth/hub"
 )
 
@@ -30,7 +31,7 @@ Environment: HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH, HF_HOME, HF_HUB_CACHE, HF_HUB
 			if err != nil {
 				return err
 			}
-			cl := hub.New()
+			cl := engine.HubClient()
 			cl.Offline = cl.Offline || offline
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
