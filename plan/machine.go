@@ -29,17 +29,18 @@ type GPU struct {
 
 // Machine holds the facts the planner decides from.
 type Machine struct {
-	OS            string   `json:"os"`
-	Arch          string   `json:"arch"`
-	LogicalCPUs   int      `json:"logical_cpus"`   // CPUs this process may run on
-	PhysicalCores int      `json:"physical_cores"` // cores, not hyperthreads (0: unknown)
-	CPUQuota      float64  `json:"cpu_quota"`      // cgroup CPU limit in CPUs (0: none)
-	TotalRAM      uint64   `json:"total_ram"`
-	AvailableRAM  uint64   `json:"available_ram"`
-	MemoryLimit   uint64   `json:"memory_limit"` // cgroup memory limit (0: none)
-	PageSize      int      `json:"page_size"`
-	SIMD          []string `json:"simd"`
-	GPUs          []GPU    `json:"gpus"`
+	OS              string   `json:"os"`
+	Arch            string   `json:"arch"`
+	LogicalCPUs     int      `json:"logical_cpus"`               // CPUs this process may run on
+	PhysicalCores   int      `json:"physical_cores"`             // cores, not hyperthreads or efficiency cores (0: unknown)
+	EfficiencyCores int      `json:"efficiency_cores,omitempty"` // hybrid CPUs' E-cores (logical), left out
+	CPUQuota        float64  `json:"cpu_quota"`                  // cgroup CPU limit in CPUs (0: none)
+	TotalRAM        uint64   `json:"total_ram"`
+	AvailableRAM    uint64   `json:"available_ram"`
+	MemoryLimit     uint64   `json:"memory_limit"` // cgroup memory limit (0: none)
+	PageSize        int      `json:"page_size"`
+	SIMD            []string `json:"simd"`
+	GPUs            []GPU    `json:"gpus"`
 }
 
 // UsableCores is the number of threads worth running: physical cores
@@ -109,7 +110,15 @@ func simdFeatures() []string {
 func detectFS(root fs.FS, logical int) Machine {
 	m := Machine{LogicalCPUs: logical}
 	if b, err := fs.ReadFile(root, "proc/cpuinfo"); err == nil {
-		m.PhysicalCores = physicalCores(b)
+		// On hybrid Intel CPUs the kernel lists the efficiency cores in
+		// /sys/devices/cpu_atom/cpus; threads placed there slow the
+		// whole matmul down to their pace, so they are not counted.
+		var eff map[int]bool
+		if b, err := fs.ReadFile(root, "sys/devices/cpu_atom/cpus"); err == nil {
+			eff = cpuList(strings.TrimSpace(string(b)))
+			m.EfficiencyCores = len(eff)
+		}
+		m.PhysicalCores = physicalCores(b, eff)
 	}
 	if b, err := fs.ReadFile(root, "proc/meminfo"); err == nil {
 		m.TotalRAM = meminfo(b, "MemTotal")
@@ -120,11 +129,12 @@ func detectFS(root fs.FS, logical int) Machine {
 	return m
 }
 
-// physicalCores counts distinct (physical id, core id) pairs; on systems
-// that list no core ids it returns 0 (unknown).
-func physicalCores(cpuinfo []byte) int {
+// physicalCores counts distinct (physical id, core id) pairs of the
+// processors not in exclude; on systems that list no core ids it returns
+// 0 (unknown).
+func physicalCores(cpuinfo []byte, exclude map[int]bool) int {
 	cores := map[string]bool{}
-	phys := "0"
+	phys, proc := "0", -1
 	sc := bufio.NewScanner(bytes.NewReader(cpuinfo))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
@@ -133,13 +143,39 @@ func physicalCores(cpuinfo []byte) int {
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		switch k {
+		case "processor":
+			proc, _ = strconv.Atoi(v)
 		case "physical id":
 			phys = v
 		case "core id":
-			cores[phys+"/"+v] = true
+			if !exclude[proc] {
+				cores[phys+"/"+v] = true
+			}
 		}
 	}
 	return len(cores)
+}
+
+// cpuList parses the kernel's CPU list format ("0-3,8,10-11").
+func cpuList(s string) map[int]bool {
+	set := map[int]bool{}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil {
+			continue
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || b < a || b-a > 1<<16 {
+				continue
+			}
+		}
+		for i := a; i <= b; i++ {
+			set[i] = true
+		}
+	}
+	return set
 }
 
 func meminfo(b []byte, key string) uint64 {

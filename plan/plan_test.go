@@ -155,3 +155,14 @@ func TestChooseQuant(t *testing.T) {
 		t.Errorf("float-only repo: chose %d, err %v; want BF16", i, err)
 	}
 }
+
+func TestDetectHybridExcludesEfficiencyCores(t *testing.T) {
+	// 2 performance cores with hyperthreads (CPUs 0-3), 4 efficiency cores (4-7).
+	m := detectFS(os.DirFS("testdata/hybrid"), 8)
+	if m.PhysicalCores != 2 || m.EfficiencyCores != 4 || m.UsableCores() != 2 {
+		t.Errorf("physical %d, efficiency %d, usable %d; want 2, 4, 2", m.PhysicalCores, m.EfficiencyCores, m.UsableCores())
+	}
+	if got := cpuList("0-2,5,9-10"); len(got) != 6 || !got[10] || got[3] {
+		t.Errorf("cpuList = %v", got)
+	}
+}
