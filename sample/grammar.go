@@ -26,6 +26,7 @@ const (
 	kNumber
 	kInteger
 	kLiteral // one of a set of literal JSON texts (enum, const, true/false, null)
+	kSeq     // parts one after another (Sequence, Literal wrappers)
 )
 
 type prop struct {
@@ -42,16 +43,65 @@ type node struct {
 	minItems int
 	maxItems int // -1: no limit
 	lits     [][]byte
+	parts    []*node // kSeq
 }
 
-// Grammar is a compiled constraint.
+// Grammar is a compiled constraint: one or more alternatives, each a
+// deterministic pushdown automaton. A Matcher runs the alternatives side
+// by side and drops those the output leaves.
 type Grammar struct {
-	root *node
+	alts []*node
 }
 
 // JSONObjectGrammar accepts any JSON object (response_format json_object).
 func JSONObjectGrammar() *Grammar {
-	return &Grammar{root: &node{kind: kObject, free: true, items: &node{kind: kAny}, maxItems: -1}}
+	return &Grammar{alts: []*node{{kind: kObject, free: true, items: &node{kind: kAny}, maxItems: -1}}}
+}
+
+// Literal accepts exactly text (tool-call markers around a JSON document).
+func Literal(text string) *Grammar {
+	if text == "" {
+		return &Grammar{alts: []*node{{kind: kSeq}}}
+	}
+	return &Grammar{alts: []*node{{kind: kLiteral, lits: [][]byte{[]byte(text)}}}}
+}
+
+// Sequence accepts the grammars one after another.
+func Sequence(gs ...*Grammar) *Grammar {
+	alts := [][]*node{nil}
+	for _, g := range gs {
+		var next [][]*node
+		for _, prefix := range alts {
+			for _, a := range g.alts {
+				parts := append([]*node(nil), prefix...)
+				if a.kind == kSeq {
+					parts = append(parts, a.parts...)
+				} else {
+					parts = append(parts, a)
+				}
+				next = append(next, parts)
+			}
+		}
+		alts = next
+	}
+	out := &Grammar{}
+	for _, parts := range alts {
+		if len(parts) == 1 {
+			out.alts = append(out.alts, parts[0])
+		} else {
+			out.alts = append(out.alts, &node{kind: kSeq, parts: parts})
+		}
+	}
+	return out
+}
+
+// Choice accepts what any of the grammars accepts.
+func Choice(gs ...*Grammar) *Grammar {
+	out := &Grammar{}
+	for _, g := range gs {
+		out.alts = append(out.alts, g.alts...)
+	}
+	return out
 }
 
 // ignored are schema keywords that do not restrict the output.
@@ -71,7 +121,7 @@ func CompileJSONSchema(schema []byte) (*Grammar, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Grammar{root: n}, nil
+	return &Grammar{alts: []*node{n}}, nil
 }
 
 func compile(v any, path string) (*node, error) {
@@ -310,7 +360,7 @@ type frame struct {
 // Matcher runs a Grammar over generated tokens.
 type Matcher struct {
 	g      *Grammar
-	stack  []frame
+	stacks [][]frame // one per alternative still possible
 	pieces [][]byte
 	eog    func(int32) bool
 	tmp    []frame
@@ -320,21 +370,43 @@ type Matcher struct {
 // NewMatcher starts matching. pieces are the bytes of each token id; eog
 // reports end-of-generation tokens, allowed only once the output is complete.
 func (g *Grammar) NewMatcher(pieces [][]byte, eog func(int32) bool) *Matcher {
-	return &Matcher{g: g, stack: []frame{{n: g.root}}, pieces: pieces, eog: eog}
+	m := &Matcher{g: g, pieces: pieces, eog: eog}
+	for _, a := range g.alts {
+		if a.kind == kSeq && len(a.parts) == 0 {
+			m.stacks = append(m.stacks, nil) // the empty output
+			continue
+		}
+		m.stacks = append(m.stacks, []frame{{n: a}})
+	}
+	return m
 }
 
 // Complete reports whether the output so far is a whole valid document.
-func (m *Matcher) Complete() bool { return canEnd(m.stack) }
+func (m *Matcher) Complete() bool {
+	for _, st := range m.stacks {
+		if canEnd(st) {
+			return true
+		}
+	}
+	return false
+}
 
+// canEnd reports whether the value on top may end here and its ending
+// ends every value below it.
 func canEnd(stack []frame) bool {
 	if len(stack) == 0 {
 		return true
 	}
-	if len(stack) == 1 {
-		f := &stack[0]
-		return numberCanEnd(f) || literalComplete(f)
+	top := &stack[len(stack)-1]
+	if !numberCanEnd(top) && !literalComplete(top) {
+		return false
 	}
-	return false
+	for i := len(stack) - 2; i >= 0; i-- {
+		if f := &stack[i]; f.n.kind != kSeq || f.idx != len(f.n.parts)-1 {
+			return false
+		}
+	}
+	return true
 }
 
 // Mask sets the logits of the tokens the grammar cannot take next to -Inf.
@@ -360,20 +432,46 @@ func (m *Matcher) Accept(tok int32) bool {
 	if m.eog != nil && m.eog(tok) {
 		return true
 	}
-	if int(tok) < len(m.pieces) {
-		stack, ok := feedAll(m.stack, m.pieces[tok], m.began)
-		if ok {
-			m.stack = stack
-			m.began = true
+	if int(tok) >= len(m.pieces) {
+		return m.finished()
+	}
+	var live [][]frame
+	for _, st := range m.stacks {
+		if len(st) == 0 {
+			continue
+		}
+		if next, ok := feedAll(st, m.pieces[tok], m.began); ok {
+			live = append(live, next)
 		}
 	}
-	return len(m.stack) == 0
+	if len(live) > 0 {
+		m.stacks = live
+		m.began = true
+	}
+	return m.finished()
+}
+
+// finished: every remaining alternative is complete with nothing to add.
+func (m *Matcher) finished() bool {
+	for _, st := range m.stacks {
+		if len(st) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Matcher) try(b []byte) bool {
-	m.tmp = append(m.tmp[:0], m.stack...)
-	_, ok := feedAll(m.tmp, b, m.began)
-	return ok
+	for _, st := range m.stacks {
+		if len(st) == 0 {
+			continue
+		}
+		m.tmp = append(m.tmp[:0], st...)
+		if _, ok := feedAll(m.tmp, b, m.began); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func feedAll(stack []frame, b []byte, began bool) ([]frame, bool) {
@@ -415,6 +513,8 @@ func feed(stack []frame, c byte) ([]frame, bool) {
 			child := f.n.items
 			if f.n.kind == kObject && !f.n.free {
 				child = f.n.props[f.cur].n
+			} else if f.n.kind == kSeq {
+				child = f.n.parts[f.idx]
 			}
 			stack = append(stack, frame{n: child})
 			// c starts the child value
@@ -450,6 +550,11 @@ func valueDone(stack []frame) []frame {
 	case kArray:
 		f.idx++
 		f.st = 2
+	case kSeq:
+		f.idx++
+		if f.idx == len(f.n.parts) {
+			return valueDone(stack[:len(stack)-1])
+		}
 	}
 	return stack
 }
@@ -515,6 +620,11 @@ func step(f *frame, c byte) int {
 		}
 	case kObject:
 		return stepObject(f, c)
+	case kSeq:
+		if f.idx < len(n.parts) {
+			return rPush // c starts the next part
+		}
+		return rEnded
 	}
 	return rReject
 }

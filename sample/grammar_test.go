@@ -152,9 +152,78 @@ func TestGrammarByBytes(t *testing.T) {
 		`{"b":"x"}`: true, `{"a":-1.5e+3,"b":"x"}`: true, `{"a":1}`: false, `{"b":"y"}`: false,
 		`{"b":"x","a":1}`: false, `{"a":01,"b":"x"}`: false, `{"c":1,"b":"x"}`: false, `{"a":1.,"b":"x"}`: false,
 	} {
-		stack, fed := feedAll([]frame{{n: g.root}}, []byte(doc), false)
-		if got := fed && canEnd(stack); got != ok {
+		if got := accepts(g, doc); got != ok {
 			t.Errorf("%s: accepted %v, want %v", doc, got, ok)
 		}
+	}
+}
+
+// accepts feeds doc to a matcher byte by byte, each step checked against
+// Mask, and reports whether the whole of it is a complete output.
+func accepts(g *Grammar, doc string) bool {
+	vocab := [][]byte{nil}
+	for c := range 256 {
+		vocab = append(vocab, []byte{byte(c)})
+	}
+	m := g.NewMatcher(vocab, func(id int32) bool { return id == 0 })
+	logits := make([]float32, len(vocab))
+	for i := range len(doc) {
+		tok := int32(doc[i]) + 1
+		clear(logits)
+		m.Mask(logits)
+		if math.IsInf(float64(logits[tok]), -1) {
+			return false
+		}
+		if m.Accept(tok) && i != len(doc)-1 {
+			return false // finished early
+		}
+	}
+	return m.Complete()
+}
+
+func TestGrammarSequenceChoice(t *testing.T) {
+	call := func(name, params string) *Grammar {
+		g, err := CompileJSONSchema([]byte(`{"type":"object","properties":{"name":{"const":"` + name + `"},"arguments":` + params + `},"required":["name","arguments"]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	g := Sequence(Literal("<tool_call>\n"), Choice(
+		call("get_weather", `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`),
+		call("get_time", `{"type":"object","properties":{"zone":{"type":"integer"}}}`),
+	), Literal("\n</tool_call>"))
+	for doc, ok := range map[string]bool{
+		"<tool_call>\n{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>": true,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call>":                        true,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"zone\":2}}\n</tool_call>":              true,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"x\"}}\n</tool_call>":        false,
+		"<tool_call>\n{\"name\":\"get_weather\",\"arguments\":{}}\n</tool_call>":                     false,
+		"<tool_call>\n{\"name\":\"get_date\",\"arguments\":{}}\n</tool_call>":                        false,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call":                         false,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}":                                      false,
+		"{\"name\":\"get_time\",\"arguments\":{}}":                                                     false,
+	} {
+		if got := accepts(g, doc); got != ok {
+			t.Errorf("%q: accepted %v, want %v", doc, got, ok)
+		}
+	}
+	// A number last: the document may end on it.
+	n, _ := CompileJSONSchema([]byte(`{"type":"integer"}`))
+	g = Sequence(Literal("n="), n)
+	for doc, ok := range map[string]bool{"n=12": true, "n=": false, "n=1.5": false, "12": false} {
+		if got := accepts(g, doc); got != ok {
+			t.Errorf("%q: accepted %v, want %v", doc, got, ok)
+		}
+	}
+	// One alternative a prefix of another.
+	g = Choice(Literal("ab"), Literal("abc"))
+	for doc, ok := range map[string]bool{"ab": true, "abc": true, "abcd": false, "a": false} {
+		if got := accepts(g, doc); got != ok {
+			t.Errorf("%q: accepted %v, want %v", doc, got, ok)
+		}
+	}
+	if !accepts(Sequence(Literal(""), Literal("x")), "x") {
+		t.Error("an empty literal in a sequence")
 	}
 }
