@@ -195,14 +195,14 @@ func TestGrammarSequenceChoice(t *testing.T) {
 	), Literal("\n</tool_call>"))
 	for doc, ok := range map[string]bool{
 		"<tool_call>\n{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>": true,
-		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call>":                        true,
-		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"zone\":2}}\n</tool_call>":              true,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call>":                      true,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"zone\":2}}\n</tool_call>":            true,
 		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"x\"}}\n</tool_call>":        false,
-		"<tool_call>\n{\"name\":\"get_weather\",\"arguments\":{}}\n</tool_call>":                     false,
-		"<tool_call>\n{\"name\":\"get_date\",\"arguments\":{}}\n</tool_call>":                        false,
-		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call":                         false,
-		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}":                                      false,
-		"{\"name\":\"get_time\",\"arguments\":{}}":                                                     false,
+		"<tool_call>\n{\"name\":\"get_weather\",\"arguments\":{}}\n</tool_call>":                   false,
+		"<tool_call>\n{\"name\":\"get_date\",\"arguments\":{}}\n</tool_call>":                      false,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}\n</tool_call":                       false,
+		"<tool_call>\n{\"name\":\"get_time\",\"arguments\":{}}":                                    false,
+		"{\"name\":\"get_time\",\"arguments\":{}}":                                                 false,
 	} {
 		if got := accepts(g, doc); got != ok {
 			t.Errorf("%q: accepted %v, want %v", doc, got, ok)
