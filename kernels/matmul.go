@@ -39,10 +39,12 @@ func (m *Matrix) DequantizeRow(r int, dst []float32) error {
 	return quant.DequantizeRow(m.Type, m.Row(r), dst[:m.Cols])
 }
 
-// Workspace holds scratch memory reused across matrix products so that the
-// decode loop does not allocate.
+// Workspace holds scratch memory and the job descriptions reused across
+// matrix products, so that a decode step allocates nothing.
 type Workspace struct {
-	q []byte
+	q  []byte
+	qt quantTask
+	dt dotTask
 }
 
 func (ws *Workspace) bytes(n int) []byte {
@@ -55,49 +57,69 @@ func (ws *Workspace) bytes(n int) []byte {
 // rowsPerChunk is the number of weight rows one claimed chunk covers.
 const rowsPerChunk = 16
 
+// quantTask converts activation row t to the weights' dot-product type.
+type quantTask struct {
+	vt        gguf.Type
+	x         []float32
+	xq        []byte
+	cols, qrb int
+}
+
+func (q *quantTask) RunChunk(_, t int) {
+	quantizeRow(q.vt, q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb])
+}
+
+// dotTask computes rows [c*rowsPerChunk, …) of the product for all tokens.
+type dotTask struct {
+	w    *Matrix
+	xq   []byte
+	qrb  int
+	n    int
+	out  []float32
+	tiny bool
+}
+
+func (d *dotTask) RunChunk(_, c int) {
+	w := d.w
+	r0 := c * rowsPerChunk
+	r1 := min(r0+rowsPerChunk, w.Rows)
+	wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
+	if d.tiny {
+		for t := 0; t < d.n; t++ {
+			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1])
+		}
+		return
+	}
+	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, d.xq, d.qrb, d.n, d.out[r0:], w.Rows) {
+		return
+	}
+	for t := 0; t < d.n; t++ {
+		quant.DotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1])
+	}
+}
+
 // MatMul computes out[t][r] = dot(W row r, x[t]) for n activation rows x
 // (n×Cols, row-major) into out (n×Rows, row-major). Activations are first
 // converted to the type ggml pairs with the weight type, as ggml does, so
-// the rounding matches llama.cpp's.
-//
-// The dot products follow the path ggml-cpu takes on x86 AVX2 for the same
-// weight type and batch size, because each path sums in its own order:
-//   - F32, F16, BF16 with n >= 2 (and Cols%8 == 0, Rows%4 == 0):
-//     llamafile_sgemm's tinyBLAS (quant.TinyDotRows);
-//   - everything else: the type's vec_dot (quant.DotRows), which for
-//     Q8_0/Q4_0/Q5_0 also equals tinyBLAS_Q0_AVX element for element.
+// the rounding matches llama.cpp's. For F32/F16/BF16 weights and two or
+// more rows, the products follow tinyBLAS's summation order, as ggml's
+// batched path does; otherwise vec_dot's (assembly where available,
+// bit-identical to the Go reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
 	xq := ws.bytes(n * qrb)
+	ws.qt = quantTask{vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb}
 	if n >= 4 {
-		p.Run(n, func(_, t int) {
-			quantizeRow(vt, x[t*w.Cols:(t+1)*w.Cols], xq[t*qrb:(t+1)*qrb])
-		})
+		p.RunTask(n, &ws.qt)
 	} else {
 		for t := 0; t < n; t++ {
-			quantizeRow(vt, x[t*w.Cols:(t+1)*w.Cols], xq[t*qrb:(t+1)*qrb])
+			ws.qt.RunChunk(0, t)
 		}
 	}
-	dot := quant.DotRows
-	tiny := n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows)
-	if tiny {
-		dot = quant.TinyDotRows
-	}
-	nChunks := (w.Rows + rowsPerChunk - 1) / rowsPerChunk
-	p.Run(nChunks, func(_, c int) {
-		r0 := c * rowsPerChunk
-		r1 := min(r0+rowsPerChunk, w.Rows)
-		wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
-		// The assembly kernels follow the vec_dot order (quant.DotRows),
-		// so they stand in for it, not for tinyBLAS.
-		if !tiny && DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, qrb, n, out[r0:], w.Rows) {
-			return
-		}
-		for t := 0; t < n; t++ {
-			dot(w.Type, w.Cols, wb, r1-r0, xq[t*qrb:(t+1)*qrb], out[t*w.Rows+r0:t*w.Rows+r1])
-		}
-	})
+	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, out: out, tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows)}
+	p.RunTask((w.Rows+rowsPerChunk-1)/rowsPerChunk, &ws.dt)
+	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
 }
 
 func quantizeRow(t gguf.Type, src []float32, dst []byte) {
