@@ -140,9 +140,10 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 			return nil, fmt.Errorf("convert: tokenizer_config.json: %w", err)
 		}
 	}
-	if tj.Model.Type != "BPE" || tj.Model.ByteFallback {
-		return nil, fmt.Errorf("convert: tokenizer.json: model %q (byte fallback %v) is not supported yet, only byte-level BPE", tj.Model.Type, tj.Model.ByteFallback)
+	if tj.Model.Type != "BPE" {
+		return nil, fmt.Errorf("convert: tokenizer.json: model %q is not supported yet, only BPE", tj.Model.Type)
 	}
+	spm := tj.Model.ByteFallback // SentencePiece BPE stored as tokenizer.json (Llama 2, Mistral, Gemma)
 	var vocab map[string]int
 	if err := json.Unmarshal(tj.Model.Vocab, &vocab); err != nil {
 		return nil, fmt.Errorf("convert: tokenizer.json: model.vocab: %w", err)
@@ -164,9 +165,15 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 			n = max(n, id+1)
 		}
 	}
-	for id := range byID {
+	for id, tok := range byID {
+		if id >= n && added[id] {
+			// Added tokens past the embeddings (Gemma 3's image token)
+			// cannot be run; they are left out, as llama.cpp does.
+			delete(byID, id)
+			continue
+		}
 		if id < 0 || id >= n {
-			return nil, fmt.Errorf("convert: tokenizer.json: token id %d is outside the model's vocabulary of %d", id, n)
+			return nil, fmt.Errorf("convert: tokenizer.json: token %q has id %d, outside the model's vocabulary of %d", tok, id, n)
 		}
 	}
 	tokens := make([]string, n)
@@ -177,8 +184,12 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 		switch {
 		case !ok:
 			tokens[i], types[i] = fmt.Sprintf("[PAD%d]", i), tokUnused
+		case spm && tj.Model.UnkToken != nil && s == *tj.Model.UnkToken:
+			tokens[i], types[i] = s, tokUnknown
 		case added[i] && (special[i] || looksSpecial(s)):
 			tokens[i], types[i] = s, tokControl
+		case spm && isByteToken(s):
+			tokens[i], types[i] = s, tokByte
 		case added[i]:
 			tokens[i], types[i] = s, tokUserDefined
 		default:
@@ -186,20 +197,40 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 		}
 		ids[tokens[i]] = i
 	}
-	merges, err := readMerges(tj.Model.Merges)
-	if err != nil {
-		return nil, err
-	}
-	pre, err := preName(tj.PreTokenizer)
-	if err != nil {
-		return nil, err
-	}
-	md := gguf.Metadata{
-		{Key: "tokenizer.ggml.model", Value: gguf.Value{Type: gguf.String, V: "gpt2"}},
-		{Key: "tokenizer.ggml.pre", Value: gguf.Value{Type: gguf.String, V: pre}},
-		{Key: "tokenizer.ggml.tokens", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.String, tokens)}},
-		{Key: "tokenizer.ggml.token_type", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.Int32, types)}},
-		{Key: "tokenizer.ggml.merges", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.String, merges)}},
+	var md gguf.Metadata
+	if spm {
+		// llama.cpp's SentencePiece tokenizer merges by score; pieces of a
+		// SentencePiece BPE model are numbered by falling score.
+		scores := make([]float32, n)
+		for i := range scores {
+			if types[i] == tokNormal || types[i] == tokUserDefined {
+				scores[i] = -float32(i)
+			}
+		}
+		md = gguf.Metadata{
+			{Key: "tokenizer.ggml.model", Value: gguf.Value{Type: gguf.String, V: "llama"}},
+			{Key: "tokenizer.ggml.pre", Value: gguf.Value{Type: gguf.String, V: "default"}},
+			{Key: "tokenizer.ggml.tokens", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.String, tokens)}},
+			{Key: "tokenizer.ggml.scores", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.Float32, scores)}},
+			{Key: "tokenizer.ggml.token_type", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.Int32, types)}},
+			{Key: "tokenizer.ggml.add_space_prefix", Value: gguf.Value{Type: gguf.Bool, V: strings.Contains(string(tj.Normalizer), `"Prepend"`)}},
+		}
+	} else {
+		merges, err := readMerges(tj.Model.Merges)
+		if err != nil {
+			return nil, err
+		}
+		pre, err := preName(tj.PreTokenizer)
+		if err != nil {
+			return nil, err
+		}
+		md = gguf.Metadata{
+			{Key: "tokenizer.ggml.model", Value: gguf.Value{Type: gguf.String, V: "gpt2"}},
+			{Key: "tokenizer.ggml.pre", Value: gguf.Value{Type: gguf.String, V: pre}},
+			{Key: "tokenizer.ggml.tokens", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.String, tokens)}},
+			{Key: "tokenizer.ggml.token_type", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.Int32, types)}},
+			{Key: "tokenizer.ggml.merges", Value: gguf.Value{Type: gguf.ArrayType, V: gguf.NewArray(gguf.String, merges)}},
+		}
 	}
 	idKey := func(key, text string) {
 		if id, ok := ids[text]; ok && text != "" {
@@ -227,6 +258,19 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 		md = append(md, gguf.KV{Key: "tokenizer.chat_template", Value: gguf.Value{Type: gguf.String, V: tmpl}})
 	}
 	return md, nil
+}
+
+// isByteToken reports whether s is a SentencePiece byte piece "<0xNN>".
+func isByteToken(s string) bool {
+	if len(s) != 6 || !strings.HasPrefix(s, "<0x") || s[5] != '>' {
+		return false
+	}
+	for _, c := range s[3:5] {
+		if !strings.ContainsRune("0123456789ABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // looksSpecial is llama.cpp's guess for added tokens not marked special:

@@ -24,6 +24,8 @@ import (
 func main() {
 	seed := flag.Int64("seed", 1, "random seed")
 	shard := flag.Int64("shard", 0, "largest shard in bytes (hf; 0: one file)")
+	vocab := flag.Int("vocab", 0, "override the vocabulary size")
+	tok := flag.String("tokenizer", "", "override the tokenizer (a folder of ../shared/testdata/hf/tokenizers)")
 	flag.Parse()
 	a := flag.Args()
 	if len(a) != 4 || (a[0] != "gguf" && a[0] != "hf") {
@@ -34,6 +36,12 @@ func main() {
 	if !ok {
 		fmt.Fprintf(os.Stderr, "testmodel: unknown spec %q (known: %s)\n", a[1], strings.Join(names(), " "))
 		os.Exit(2)
+	}
+	if *vocab > 0 {
+		spec.Vocab = *vocab
+	}
+	if *tok != "" {
+		spec.Tokenizer = *tok
 	}
 	var err error
 	if a[0] == "hf" {
