@@ -216,7 +216,7 @@ func chatPrompt(lm *loadedModel, msgs []chatMessage, tools []json.RawMessage, kw
 		default:
 			return nil, nil, errInvalid(fmt.Sprintf("messages[%d].role", i), "Invalid value: '%s'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.", m.Role)
 		}
-		text, null, err := messageText(m.Content, i)
+		text, _, err := messageText(m.Content, i)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -229,11 +229,10 @@ func chatPrompt(lm *loadedModel, msgs []chatMessage, tools []json.RawMessage, kw
 			role = "system"
 		}
 		d.Set("role", role)
-		if null && m.Role == "assistant" && len(m.ToolCalls) > 0 {
-			d.Set("content", nil)
-		} else {
-			d.Set("content", text)
-		}
+		// A null content (an assistant turn of tool calls) renders as "":
+		// templates such as Qwen3's test '</think>' in message.content,
+		// which fails on None.
+		d.Set("content", text)
 		if m.Name != "" {
 			d.Set("name", m.Name)
 		}
