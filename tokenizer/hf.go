@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dlclark/regexp2"
 	"golang.org/x/text/unicode/norm"
@@ -19,14 +20,29 @@ import (
 // Face tokenizers library does.
 type hfModel struct {
 	normalize []func(string) string
-	pretok    []func([]string) []string
+	pretok    []func(in []string, origin *byte) []string // origin: where the text at original offset 0 starts, or nil
 
 	byteFallback, ignoreMerges, fuseUnk bool
 	unk                                 int32
 
 	added       map[int32]addedToken
-	addedRoot   *trieNode
+	addedRoot   *trieNode // added tokens matched on the raw text
+	normRoot    *trieNode // added tokens with normalized=true, matched on normalized text
+
+	hasNormAdded bool
+	model        string // "BPE", "WordPiece" or "Unigram"
+
+	// WordPiece
+	wpPrefix  string
+	wpMaxWord int
+	modelIDs  map[string]int32 // the model's own vocabulary (WordPiece, Unigram)
+
+	// Unigram
+	uniScores []float64
+	uniMin    float64
+	uniMaxLen int
 	specialTok  map[int32]bool
+	post        []postProc
 	prefix      []int32 // post-processor ids before the sequence
 	suffix      []int32 // and after it
 	decoders    []hfDecoder
@@ -86,13 +102,18 @@ type hfJSON struct {
 	PostProcessor json.RawMessage `json:"post_processor"`
 	Decoder       json.RawMessage `json:"decoder"`
 	Model         struct {
-		Type         string           `json:"type"`
-		Vocab        map[string]int32 `json:"vocab"`
-		Merges       json.RawMessage  `json:"merges"`
-		UnkToken     *string          `json:"unk_token"`
-		FuseUnk      bool             `json:"fuse_unk"`
-		ByteFallback bool             `json:"byte_fallback"`
-		IgnoreMerges bool             `json:"ignore_merges"`
+		Type         string          `json:"type"`
+		RawVocab     json.RawMessage `json:"vocab"`
+		Vocab        map[string]int32
+		Merges       json.RawMessage `json:"merges"`
+		UnkToken     *string         `json:"unk_token"`
+		UnkID        *int32          `json:"unk_id"`
+		FuseUnk      bool            `json:"fuse_unk"`
+		ByteFallback bool            `json:"byte_fallback"`
+		IgnoreMerges bool            `json:"ignore_merges"`
+		// WordPiece
+		Prefix  *string `json:"continuing_subword_prefix"`
+		MaxWord *int    `json:"max_input_chars_per_word"`
 	} `json:"model"`
 }
 
@@ -112,7 +133,7 @@ type component struct {
 	Prepend        string          `json:"prepend"`
 	Behavior       string          `json:"behavior"`
 	Invert         bool            `json:"invert"`
-	AddPrefixSpace bool            `json:"add_prefix_space"`
+	AddPrefixSpace *bool           `json:"add_prefix_space"`
 	UseRegex       *bool           `json:"use_regex"`
 	Start          int             `json:"start"`
 	Stop           int             `json:"stop"`
@@ -203,12 +224,13 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return nil, fmt.Errorf("tokenizer: tokenizer.json: %w", err)
 	}
-	if j.Model.Type != "BPE" && j.Model.Type != "" {
-		return nil, fmt.Errorf("tokenizer: tokenizer.json model %q is not supported", j.Model.Type)
-	}
 	h := &hfModel{
 		byteFallback: j.Model.ByteFallback, ignoreMerges: j.Model.IgnoreMerges, fuseUnk: j.Model.FuseUnk,
-		unk: -1, added: map[int32]addedToken{}, addedRoot: &trieNode{id: -1}, specialTok: map[int32]bool{},
+		unk: -1, added: map[int32]addedToken{}, addedRoot: &trieNode{id: -1}, normRoot: &trieNode{id: -1},
+		specialTok: map[int32]bool{}, model: j.Model.Type,
+	}
+	if err := h.parseModelVocab(&j); err != nil {
+		return nil, err
 	}
 	t := &Tokenizer{kind: kindBPE, bos: -1, eos: -1, unk: -1, eot: -1, eom: -1, sep: -1, eog: map[int32]bool{}, hf: h}
 	n := int32(0)
@@ -242,7 +264,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 			t.ids[a.Content] = a.ID
 		}
 		h.added[a.ID] = a
-		h.addedRoot.insert(a.Content, a.ID)
+		if !a.Normalized {
+			h.addedRoot.insert(a.Content, a.ID)
+		}
 		if a.Special {
 			h.specialTok[a.ID] = true
 			t.attrs[a.ID] = attrControl
@@ -254,6 +278,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 		if id, ok := t.ids[*j.Model.UnkToken]; ok {
 			h.unk, t.unk = id, id
 		}
+	}
+	if j.Model.UnkID != nil && *j.Model.UnkID >= 0 && *j.Model.UnkID < n {
+		h.unk, t.unk = *j.Model.UnkID, *j.Model.UnkID
 	}
 	// merges: ["a b", ...] or [["a","b"], ...]
 	if !isNull(j.Model.Merges) {
@@ -273,6 +300,14 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	}
 	if err := h.parseNormalizer(j.Normalizer); err != nil {
 		return nil, err
+	}
+	for _, a := range j.AddedTokens {
+		if a.ID >= 0 && a.Normalized {
+			// the library keeps (and decodes) the normalized content
+			t.tokens[a.ID] = h.normalizeString(a.Content)
+			h.normRoot.insert(t.tokens[a.ID], a.ID)
+			h.hasNormAdded = true
+		}
 	}
 	if err := h.parsePreTokenizer(j.PreTokenizer); err != nil {
 		return nil, err
@@ -334,18 +369,21 @@ func (h *hfModel) parseNormalizer(raw json.RawMessage) error {
 	case "NFKD":
 		h.normalize = append(h.normalize, norm.NFKD.String)
 	case "Lowercase":
-		h.normalize = append(h.normalize, strings.ToLower)
+		h.normalize = append(h.normalize, rustLower)
 	case "Strip":
-		h.normalize = append(h.normalize, strings.TrimSpace)
+		h.normalize = append(h.normalize, stripNormalizer(raw))
 	case "StripAccents":
-		h.normalize = append(h.normalize, func(s string) string {
-			return strings.Map(func(r rune) rune {
-				if unicode.Is(unicode.Mn, r) {
-					return -1
-				}
-				return r
-			}, s)
-		})
+		h.normalize = append(h.normalize, stripAccents)
+	case "BertNormalizer":
+		h.normalize = append(h.normalize, bertNormalizer(raw))
+	case "Precompiled":
+		f, err := precompiledNormalizer(raw)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			h.normalize = append(h.normalize, f)
+		}
 	case "Prepend":
 		p := c.Prepend
 		h.normalize = append(h.normalize, func(s string) string {
@@ -485,8 +523,8 @@ func stringMatches(pat, s string) [][2]int {
 
 const hfGPT2Regex = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
 
-func eachPiece(f func(string) []string) func([]string) []string {
-	return func(in []string) []string {
+func eachPiece(f func(string) []string) func([]string, *byte) []string {
+	return func(in []string, _ *byte) []string {
 		var out []string
 		for _, p := range in {
 			for _, q := range f(p) {
@@ -532,10 +570,8 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 			}))
 		}
 	case "ByteLevel":
-		if c.AddPrefixSpace {
-			first := true
-			_ = first
-			h.pretok = append(h.pretok, func(in []string) []string {
+		if c.AddPrefixSpace != nil && *c.AddPrefixSpace {
+			h.pretok = append(h.pretok, func(in []string, _ *byte) []string {
 				if len(in) > 0 && !strings.HasPrefix(in[0], " ") {
 					in[0] = " " + in[0]
 				}
@@ -577,6 +613,22 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 		}))
 	case "WhitespaceSplit":
 		h.pretok = append(h.pretok, eachPiece(strings.Fields))
+	case "Whitespace":
+		h.pretok = append(h.pretok, eachPiece(whitespaceSplit))
+	case "BertPreTokenizer":
+		h.pretok = append(h.pretok, eachPiece(strings.Fields), eachPiece(func(s string) []string {
+			return splitBehavior(s, runeMatches(s, isBertPunct), "Isolated", false)
+		}))
+	case "Punctuation":
+		behavior := c.Behavior
+		if behavior == "" {
+			behavior = "Isolated"
+		}
+		h.pretok = append(h.pretok, eachPiece(func(s string) []string {
+			return splitBehavior(s, runeMatches(s, isBertPunct), behavior, false)
+		}))
+	case "UnicodeScripts":
+		h.pretok = append(h.pretok, eachPiece(scriptSplit))
 	case "Metaspace":
 		repl := c.Replacement
 		if repl == "" {
@@ -585,13 +637,18 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 		scheme := c.PrependScheme
 		if scheme == "" {
 			scheme = "always"
+			if c.AddPrefixSpace != nil && !*c.AddPrefixSpace {
+				scheme = "never"
+			}
 		}
 		split := c.Split == nil || *c.Split
-		h.pretok = append(h.pretok, func(in []string) []string {
+		h.pretok = append(h.pretok, func(in []string, origin *byte) []string {
 			var out []string
-			for i, s := range in {
+			for _, s := range in {
+				// "first": only the piece at offset 0 of the original text
+				first := origin != nil && len(s) > 0 && unsafe.StringData(s) == origin
 				s = strings.ReplaceAll(s, " ", repl)
-				if (scheme == "always" || (scheme == "first" && i == 0)) && !strings.HasPrefix(s, repl) {
+				if (scheme == "always" || (scheme == "first" && first)) && !strings.HasPrefix(s, repl) {
 					s = repl + s
 				}
 				if !split {
@@ -608,49 +665,13 @@ func (h *hfModel) parsePreTokenizer(raw json.RawMessage) error {
 	return nil
 }
 
-func (h *hfModel) parsePost(raw json.RawMessage) error {
-	if isNull(raw) {
-		return nil
-	}
-	var c component
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return fmt.Errorf("tokenizer: post_processor: %w", err)
-	}
-	switch c.Type {
-	case "Sequence":
-		for _, r := range c.Processors {
-			if err := h.parsePost(r); err != nil {
-				return err
-			}
-		}
-	case "ByteLevel":
-	case "TemplateProcessing":
-		seen := false
-		for _, p := range c.Single {
-			switch {
-			case p.Sequence != nil:
-				seen = true
-			case p.SpecialToken != nil:
-				ids := c.SpecialTokens[p.SpecialToken.ID].IDs
-				if seen {
-					h.suffix = append(h.suffix, ids...)
-				} else {
-					h.prefix = append(h.prefix, ids...)
-				}
-			}
-		}
-	default:
-		return fmt.Errorf("tokenizer: post_processor %q is not supported", c.Type)
-	}
-	return nil
-}
-
 type hfDecoder struct {
 	kind           string
 	from, to       string
 	content        rune
 	start, stop    int
 	prefixStripped bool
+	cleanup        bool
 }
 
 func (h *hfModel) parseDecoder(raw json.RawMessage) error {
@@ -673,6 +694,20 @@ func (h *hfModel) parseDecoder(raw json.RawMessage) error {
 		h.decoders = append(h.decoders, hfDecoder{kind: c.Type})
 	case "ByteFallback", "Fuse":
 		h.decoders = append(h.decoders, hfDecoder{kind: c.Type})
+	case "WordPiece":
+		d := hfDecoder{kind: c.Type, from: "##", cleanup: true}
+		var w struct {
+			Prefix  *string `json:"prefix"`
+			Cleanup *bool   `json:"cleanup"`
+		}
+		_ = json.Unmarshal(raw, &w)
+		if w.Prefix != nil {
+			d.from = *w.Prefix
+		}
+		if w.Cleanup != nil {
+			d.cleanup = *w.Cleanup
+		}
+		h.decoders = append(h.decoders, d)
 	case "Replace":
 		var content string
 		_ = json.Unmarshal(c.Content, &content)
@@ -699,12 +734,12 @@ func (h *hfModel) parseDecoder(raw json.RawMessage) error {
 
 // splitAdded cuts text on added tokens (leftmost, longest first). Special
 // added tokens are only recognised with parseSpecial.
-func (h *hfModel) splitAdded(t *Tokenizer, text string, parseSpecial bool) []fragment {
+func (h *hfModel) splitAdded(root *trieNode, text string, parseSpecial bool) []fragment {
 	allow := func(id int32) bool { return parseSpecial || !h.specialTok[id] }
 	var out []fragment
 	start := 0
 	for i := 0; i < len(text); {
-		id, n := h.addedRoot.longest(text[i:], allow)
+		id, n := root.longest(text[i:], allow)
 		if id < 0 {
 			i++
 			continue
@@ -752,40 +787,80 @@ func (h *hfModel) splitAdded(t *Tokenizer, text string, parseSpecial bool) []fra
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func (h *hfModel) encode(t *Tokenizer, text string, addSpecial, parseSpecial bool) []int32 {
-	var out []int32
-	if addSpecial {
-		out = append(out, h.prefix...)
+	ids := h.encodeSeq(t, text, parseSpecial)
+	if !addSpecial {
+		return ids
 	}
-	for _, f := range h.splitAdded(t, text, parseSpecial) {
+	return h.postProcess(ids, nil, false)
+}
+
+// encodeSeq is one sequence through added-token splitting, normalization,
+// pre-tokenization and the model, without post-processing.
+func (h *hfModel) encodeSeq(t *Tokenizer, text string, parseSpecial bool) []int32 {
+	var out []int32
+	for _, f := range h.splitAdded(h.addedRoot, text, parseSpecial) {
 		if f.tok >= 0 {
 			out = append(out, f.tok)
 			continue
 		}
-		s := f.text
-		for _, n := range h.normalize {
-			s = n(s)
+		s := h.normalizeString(f.text)
+		// Does the normalized text start at offset 0 of the input? (An
+		// approximation of the library's alignments: the fragment is the
+		// start of the text; a normalizer that deletes leading characters
+		// is not accounted for.)
+		var origin *byte
+		if len(s) > 0 && len(f.text) > 0 && unsafe.StringData(f.text) == unsafe.StringData(text) {
+			origin = unsafe.StringData(s)
 		}
-		pieces := []string{s}
-		if s == "" {
-			pieces = nil
+		frags := []fragment{{tok: -1, text: s}}
+		if h.hasNormAdded {
+			frags = h.splitAdded(h.normRoot, s, parseSpecial)
 		}
-		for _, p := range h.pretok {
-			pieces = p(pieces)
-		}
-		for _, w := range pieces {
-			if ids, ok := t.cache.get(w); ok {
-				out = append(out, ids...)
+		for _, g := range frags {
+			if g.tok >= 0 {
+				out = append(out, g.tok)
 				continue
 			}
-			n := len(out)
-			out = h.bpeWord(t, w, out)
-			t.cache.put(w, append([]int32(nil), out[n:]...))
+			pieces := []string{g.text}
+			if g.text == "" {
+				pieces = nil
+			}
+			o := origin
+			if len(g.text) == 0 || unsafe.StringData(g.text) != origin {
+				o = nil
+			}
+			for _, p := range h.pretok {
+				pieces = p(pieces, o)
+			}
+			for _, w := range pieces {
+				if ids, ok := t.cache.get(w); ok {
+					out = append(out, ids...)
+					continue
+				}
+				n := len(out)
+				out = h.modelWord(t, w, out)
+				t.cache.put(w, append([]int32(nil), out[n:]...))
+			}
 		}
 	}
-	if addSpecial {
-		out = append(out, h.suffix...)
-	}
 	return out
+}
+
+func (h *hfModel) normalizeString(s string) string {
+	for _, n := range h.normalize {
+		s = n(s)
+	}
+	return s
+}
+
+func (h *hfModel) modelWord(t *Tokenizer, w string, out []int32) []int32 {
+	switch h.model {
+	case "WordPiece":
+		return h.wordPiece(w, out)
+	case "Unigram":
+		return h.unigram(t, w, out)
+	}
+	return h.bpeWord(t, w, out)
 }
 
 // bpeWord is the tokenizers BPE model on one pre-tokenized word.
@@ -896,6 +971,12 @@ func (h *hfModel) pieceOf(t *Tokenizer, id int32) []byte {
 			if b, ok := parseByteToken(s); ok {
 				return []byte{b}
 			}
+		case "WordPiece":
+			if strings.HasPrefix(s, d.from) {
+				s = s[len(d.from):]
+			} else {
+				s = " " + s
+			}
 		}
 	}
 	return []byte(s)
@@ -947,6 +1028,20 @@ func (h *hfModel) decode(t *Tokenizer, ids []int32, o DecodeOptions) string {
 			toks = out
 		case "Fuse":
 			toks = []string{strings.Join(toks, "")}
+		case "WordPiece":
+			for i, s := range toks {
+				if i > 0 {
+					if strings.HasPrefix(s, d.from) {
+						s = s[len(d.from):]
+					} else {
+						s = " " + s
+					}
+				}
+				if d.cleanup {
+					s = wordPieceCleanup(s)
+				}
+				toks[i] = s
+			}
 		case "Strip":
 			for i, s := range toks {
 				rs := []rune(s)
