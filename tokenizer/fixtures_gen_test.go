@@ -473,12 +473,12 @@ func TestWriteFixtures(t *testing.T) {
 	am["lstrip"] = true
 	write("roberta-bpe", obj{
 		"version": "1.0", "truncation": nil, "padding": nil,
-		"added_tokens":   []obj{added(0, "<s>", true, false), added(1, "<pad>", true, false), added(2, "</s>", true, false), added(3, "<unk>", true, false), am},
-		"normalizer":     obj{"type": "NFKC"},
-		"pre_tokenizer":  obj{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+		"added_tokens":  []obj{added(0, "<s>", true, false), added(1, "<pad>", true, false), added(2, "</s>", true, false), added(3, "<unk>", true, false), am},
+		"normalizer":    obj{"type": "NFKC"},
+		"pre_tokenizer": obj{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
 		"post_processor": obj{"type": "Sequence", "processors": []obj{{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
 			{"type": "RobertaProcessing", "sep": []any{"</s>", 2}, "cls": []any{"<s>", 0}, "trim_offsets": true, "add_prefix_space": true}}},
-		"decoder":        obj{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
-		"model":          obj{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": "", "end_of_word_suffix": "", "fuse_unk": false, "byte_fallback": false, "ignore_merges": false, "vocab": bv, "merges": bm},
+		"decoder": obj{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+		"model":   obj{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": "", "end_of_word_suffix": "", "fuse_unk": false, "byte_fallback": false, "ignore_merges": false, "vocab": bv, "merges": bm},
 	})
 }

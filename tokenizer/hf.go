@@ -25,9 +25,9 @@ type hfModel struct {
 	byteFallback, ignoreMerges, fuseUnk bool
 	unk                                 int32
 
-	added       map[int32]addedToken
-	addedRoot   *trieNode // added tokens matched on the raw text
-	normRoot    *trieNode // added tokens with normalized=true, matched on normalized text
+	added     map[int32]addedToken
+	addedRoot *trieNode // added tokens matched on the raw text
+	normRoot  *trieNode // added tokens with normalized=true, matched on normalized text
 
 	hasNormAdded bool
 	model        string // "BPE", "WordPiece" or "Unigram"
@@ -38,9 +38,9 @@ type hfModel struct {
 	modelIDs  map[string]int32 // the model's own vocabulary (WordPiece, Unigram)
 
 	// Unigram
-	uniScores []float64
-	uniMin    float64
-	uniMaxLen int
+	uniScores   []float64
+	uniMin      float64
+	uniMaxLen   int
 	specialTok  map[int32]bool
 	post        []postProc
 	prefix      []int32 // post-processor ids before the sequence
