@@ -84,3 +84,34 @@ func FuzzHFByteLevel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHFFixtures: the WordPiece, Unigram (Precompiled, byte fallback) and
+// RoBERTa fixtures never panic on any input, single or paired, and the
+// byte-fallback Unigram decodes what it encodes to valid UTF-8.
+func FuzzHFFixtures(f *testing.F) {
+	var toks []*Tokenizer
+	for _, name := range fixtureNames {
+		tok, err := FromFile(filepath.Join("testdata", "hf", name+".json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		toks = append(toks, tok)
+	}
+	for _, s := range append(fuzzSeeds, "[CLS] AB CD [MASK]", "ＡＢＣ ﬁ e\u0301", "<s></s><mask>") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, tok := range toks {
+			ids := tok.EncodePair(s, s, true, true)
+			dec := tok.DecodeWith(ids, DecodeOptions{Special: true})
+			if utf8.ValidString(s) && !utf8.ValidString(dec) {
+				t.Fatalf("%q decodes to invalid UTF-8 %q", s, dec)
+			}
+			sd := tok.NewStreamDecoder()
+			for _, id := range ids {
+				sd.Push(id)
+			}
+			sd.Flush()
+		}
+	})
+}
