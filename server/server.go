@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,10 @@ type Config struct {
 	// Queue is how many requests may wait for a slot per model (default 64).
 	Queue int
 	// APIKey, when set, must come as "Authorization: Bearer KEY" on every
-	// route but /health and the chat page itself.
+	// route but /health. The chat page at / takes it from a cookie too,
+	// which its login form sets (browsers cannot send headers when they
+	// navigate); the API routes take headers only, so that no other site
+	// can make a browser call them with the cookie.
 	APIKey string
 	// MaxBodyBytes bounds request bodies (default 8 MiB).
 	MaxBodyBytes int64
@@ -187,6 +191,10 @@ func (s *Server) wrap(endpoint string, fn http.HandlerFunc) http.Handler {
 			sw.WriteHeader(http.StatusNoContent)
 			return
 		}
+		if s.cfg.APIKey != "" && endpoint == "web" && !s.authorized(r) && !s.cookieAuthorized(r) {
+			writeLogin(sw)
+			return
+		}
 		if s.cfg.APIKey != "" && endpoint != "health" && endpoint != "web" && !s.authorized(r) {
 			writeError(sw, &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error", Code: "invalid_api_key",
 				Message: "Incorrect API key provided. Pass it as \"Authorization: Bearer KEY\"."})
@@ -207,6 +215,17 @@ func (s *Server) authorized(r *http.Request) bool {
 	}
 	key = strings.TrimSpace(key)
 	return key != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) == 1
+}
+
+// cookieAuthorized reports whether the request carries the key in the
+// cookie the chat page's login form sets.
+func (s *Server) cookieAuthorized(r *http.Request) bool {
+	c, err := r.Cookie(keyCookie)
+	if err != nil {
+		return false
+	}
+	key, err := url.QueryUnescape(c.Value)
+	return err == nil && key != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) == 1
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -286,18 +286,51 @@ func TestAPIKey(t *testing.T) {
 	}(); err != nil {
 		t.Errorf("right key: %v", err)
 	}
-	for _, path := range []string{"/health", "/"} {
-		resp, err := http.Get(hs.URL + path)
-		if err != nil || resp.StatusCode != 200 {
-			t.Errorf("%s without a key: %v %v", path, err, resp.Status)
+	get := func(path string, set func(*http.Request)) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		if set != nil {
+			set(req)
 		}
-		resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
-	resp, _ := http.Get(hs.URL + "/metrics")
-	if resp.StatusCode != 401 {
-		t.Errorf("/metrics without a key: %s", resp.Status)
+	if code, _ := get("/health", nil); code != 200 {
+		t.Errorf("/health without a key: %d", code)
 	}
-	resp.Body.Close()
+	for _, path := range []string{"/metrics", "/v1/models", "/api/tags", "/nowhere"} {
+		if code, _ := get(path, nil); code != 401 {
+			t.Errorf("%s without a key: %d", path, code)
+		}
+	}
+	// The page: without the key, a 401 with a form that asks for it and
+	// nothing of the page; with it (header or the form's cookie), the page.
+	if code, body := get("/", nil); code != 401 || !strings.Contains(body, `id="key"`) || strings.Contains(body, `id="model"`) {
+		t.Errorf("/ without a key: %d %.200s", code, body)
+	}
+	cookie := func(v string) func(*http.Request) {
+		return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: keyCookie, Value: v}) }
+	}
+	if code, _ := get("/", cookie("wrong")); code != 401 {
+		t.Errorf("/ with a wrong cookie: %d", code)
+	}
+	for name, set := range map[string]func(*http.Request){
+		"bearer": func(r *http.Request) { r.Header.Set("Authorization", "Bearer sekrit") },
+		"cookie": cookie("sekrit"),
+	} {
+		if code, body := get("/", set); code != 200 || !strings.Contains(body, `id="model"`) {
+			t.Errorf("/ with the key (%s): %d", name, code)
+		}
+	}
+	// The cookie opens the page only, not the API.
+	if code, _ := get("/v1/models", cookie("sekrit")); code != 401 {
+		t.Errorf("/v1/models with the cookie: %d", code)
+	}
 }
 
 // Eight concurrent streaming clients: every stream completes with the text
