@@ -11,7 +11,7 @@ import (
 // benchText builds about 1 MB of mixed-language text (English, code, CJK,
 // Cyrillic, Arabic, Devanagari, Thai, emoji…) from the golden strings and
 // llama.cpp's test inputs, repeated.
-func benchText(b *testing.B) string {
+func benchText(b testing.TB) string {
 	var parts []string
 	if p, ok := findData(filepath.Join("golden", "tokenizer_strings.json")); ok {
 		raw, err := os.ReadFile(p)
@@ -60,4 +60,16 @@ func BenchmarkEncodeLlamaSPMGGUF(b *testing.B) {
 		b.Skip("llama-spm vocab not found")
 	}
 	benchEncode(b, loadGGUF(b, path), benchText(b))
+}
+
+// TestWriteBenchText writes the benchmark text to $HEARTH_BENCH_TEXT, for
+// timing other tokenizers (testdata/bench_rust.js) on the same bytes.
+func TestWriteBenchText(t *testing.T) {
+	path := os.Getenv("HEARTH_BENCH_TEXT")
+	if path == "" {
+		t.Skip("set HEARTH_BENCH_TEXT=FILE to write the benchmark text")
+	}
+	if err := os.WriteFile(path, []byte(benchText(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
