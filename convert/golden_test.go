@@ -12,7 +12,7 @@ import (
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
-	_ "github.com/hearthlm/hearth/model/gemma3"
+	_ "github.com/hearthlm/hearth/model/gemma"
 	_ "github.com/hearthlm/hearth/model/llama"
 	_ "github.com/hearthlm/hearth/model/phi3"
 	_ "github.com/hearthlm/hearth/model/qwen2"
@@ -114,6 +114,12 @@ func TestConvertGolden(t *testing.T) {
 				// llama's head size 64 agree to 1e-6): the attention dot
 				// products do not yet sum in ggml's order. Tighten to
 				// 1e-3 once they do.
+				tol = 2e-3
+			}
+			if g.Spec == "tiny-gemma2" {
+				// Soft-capped attention (model.attendSoftcap) still sums
+				// its dot products in plain order, not ggml's: up to
+				// 1.2e-3. Tighten to 1e-3 when it moves into kernels.
 				tol = 2e-3
 			}
 			if worst > tol {

@@ -33,6 +33,9 @@ type Config struct {
 	TorchDType    string   `json:"torch_dtype"`
 	RopeLocalBase float64  `json:"rope_local_base_freq"`
 	OrigMaxPos    int      `json:"original_max_position_embeddings"`
+	AttnSoftcap   float64  `json:"attn_logit_softcapping"`
+	FinalSoftcap  float64  `json:"final_logit_softcapping"`
+	QueryScalar   float64  `json:"query_pre_attn_scalar"`
 	RopeScaling   *struct {
 		Type           string  `json:"type"`
 		RopeType       string  `json:"rope_type"`
@@ -70,6 +73,7 @@ var archs = map[string]archSpec{
 	"MistralForCausalLM": {gguf: "llama", permuteQK: true},
 	"Qwen2ForCausalLM":   {gguf: "qwen2", qkvBias: true},
 	"Qwen3ForCausalLM":   {gguf: "qwen3", qkNorm: true},
+	"Gemma2ForCausalLM":  {gguf: "gemma2", gemma: true},
 	"Gemma3ForCausalLM":  {gguf: "gemma3", qkNorm: true, gemma: true},
 	"Phi3ForCausalLM":    {gguf: "phi3", fused: true},
 }
@@ -228,7 +232,7 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 	theta := cfg.RopeTheta
 	if theta == 0 {
 		theta = 10000
-		if arch.gemma {
+		if a == "gemma3" {
 			theta = 1e6
 		}
 	}
@@ -260,6 +264,12 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 			return nil, fmt.Errorf("convert: config.json: sliding_window is missing")
 		}
 		md = append(md, u32("attention.sliding_window", *cfg.SlidingWindow))
+		if a == "gemma2" {
+			md = append(md, f32("attn_logit_softcapping", cfg.AttnSoftcap), f32("final_logit_softcapping", cfg.FinalSoftcap))
+		}
+		if cfg.QueryScalar != 0 && cfg.QueryScalar != float64(cfg.HeadDim) {
+			md = append(md, f32("attention.scale", 1/math.Sqrt(cfg.QueryScalar)))
+		}
 		if cfg.RopeLocalBase != 0 && cfg.RopeLocalBase != 10000 {
 			return nil, fmt.Errorf("convert: config.json: rope_local_base_freq %g: llama.cpp assumes 10000", cfg.RopeLocalBase)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/kernels"
+	"github.com/hearthlm/hearth/quant"
 )
 
 // Building blocks shared by the decoder-only architectures: hyperparameters
@@ -208,6 +209,10 @@ func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
 // Attention runs causal grouped-query attention for a batch over the KV
 // cache with per-thread scratch.
 type Attention struct {
+	// Softcap, when non-zero, bounds the scaled scores s to
+	// Softcap·tanh(s/Softcap) (Gemma 2).
+	Softcap float32
+
 	q16   [][]float32
 	acc16 [][]uint16
 }
@@ -246,6 +251,11 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 		base := (seq*c.Ctx + first) * kvd
 		for h := 0; h < heads; h++ {
 			kh := h / group
+			if a.Softcap != 0 {
+				attendSoftcap(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
+					c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.Softcap, a.q16[s], a.acc16[s])
+				continue
+			}
 			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
 				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.q16[s], a.acc16[s])
 		}
@@ -447,4 +457,52 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	SelectNorm(buf.sel, x, m.OutNorm, b, p.Eps)
 	m.pool.MatMul(&m.ws, m.Out, buf.sel, nOut, buf.logits)
 	return buf.logits, nil
+}
+
+// attendSoftcap is attention over an f16 cache with soft-capped scores, in
+// the form of ggml's CPU flash attention (f16 query, online softmax, f16
+// value accumulator): s = cap·tanh(q·k · scale/cap).
+//
+// TODO: move into kernels next to AttendOnline (a softcap parameter there)
+// so that it shares its dot-product order.
+func attendSoftcap(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
+	d := len(q)
+	for i, x := range q {
+		q16[i] = quant.FP16ToFP32(quant.FP32ToFP16(x))
+	}
+	acc := acc16[:d]
+	for i := range acc {
+		acc[i] = 0
+	}
+	scale /= softcap
+	var sum float32
+	m := float32(math.Inf(-1))
+	for j := 0; j < n; j++ {
+		kr := k[j*stride : j*stride+d]
+		var s float32
+		for i, x := range q16[:d] {
+			s += x * quant.FP16ToFP32(kr[i])
+		}
+		s = softcap * float32(math.Tanh(float64(s*scale)))
+		ms, vs := float32(1), float32(1)
+		if s > m {
+			old := m
+			m = s
+			ms = float32(math.Exp(float64(old - m)))
+			for i := range acc {
+				acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) * ms)
+			}
+		} else {
+			vs = float32(math.Exp(float64(s - m)))
+		}
+		vr := v[j*stride : j*stride+d]
+		for i := range acc {
+			acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) + quant.FP16ToFP32(vr[i])*vs)
+		}
+		sum = sum*ms + vs
+	}
+	inv := 1 / sum
+	for i := range out[:d] {
+		out[i] = quant.FP16ToFP32(acc[i]) * inv
+	}
 }

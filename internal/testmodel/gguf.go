@@ -46,6 +46,9 @@ type Spec struct {
 	SWAPattern    int
 	RopeLocalBase float32
 
+	// Gemma 2: soft caps of attention scores and final logits.
+	AttnSoftcap, FinalSoftcap float32
+
 	// Tokenizer names a folder of ../shared/testdata/hf/tokenizers
 	// ("qwen3", "llama3"); without the shared corpus a small byte-level
 	// vocabulary stands in.
@@ -254,7 +257,7 @@ func WriteGGUFMix(path string, spec Spec, ft convert.FileType, seed int64) error
 }
 
 func write(path string, spec Spec, ft convert.FileType, typeOf func(name string, dims, rowLen int) gguf.Type, seed int64) error {
-	if spec.Arch == "gemma3" || spec.Arch == "phi3" {
+	if spec.Arch == "gemma3" || spec.Arch == "gemma2" || spec.Arch == "phi3" {
 		return fmt.Errorf("testmodel: GGUF layout of %s is not written directly; write the HF checkpoint and convert it", spec.Arch)
 	}
 	md := spec.Metadata(ft)
@@ -430,7 +433,7 @@ var (
 // Specs names every spec of the package.
 var Specs = map[string]Spec{
 	"qwen3-0.6b": Qwen3_0_6B, "llama3.2-1b": Llama32_1B, "qwen2.5-0.5b": Qwen2_5_0_5B,
-	"tiny-qwen3": TinyQwen3, "tiny-llama": TinyLlama, "tiny-qwen2": TinyQwen2, "tiny-gemma3": TinyGemma3, "tiny-phi3": TinyPhi3,
+	"tiny-qwen3": TinyQwen3, "tiny-llama": TinyLlama, "tiny-qwen2": TinyQwen2, "tiny-gemma3": TinyGemma3, "tiny-phi3": TinyPhi3, "tiny-gemma2": TinyGemma2,
 }
 
 // TinyGemma3 is a small Gemma 3 text model; 7 layers so that both the
@@ -467,4 +470,12 @@ func init() {
 var TinyPhi3 = Spec{
 	Name: "tiny phi3 (random)", Arch: "phi3", Embd: 256, Layers: 2, Heads: 4, KVHeads: 4, HeadDim: 64,
 	FFN: 512, Vocab: 1024, Ctx: 4096, RopeBase: 10000, Eps: 1e-5, SlidingWindow: 2047,
+}
+
+// TinyGemma2 is a small Gemma 2: alternating sliding-window and global
+// layers, with soft caps small enough to change the results.
+var TinyGemma2 = Spec{
+	Name: "tiny gemma2 (random)", Arch: "gemma2", Embd: 256, Layers: 3, Heads: 4, KVHeads: 2, HeadDim: 64,
+	FFN: 512, Vocab: 1024, Ctx: 8192, Tied: true, RopeBase: 10000, Eps: 1e-6,
+	SlidingWindow: 6, AttnSoftcap: 2, FinalSoftcap: 3,
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // hfArch is the Transformers class of a spec's GGUF architecture.
-var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM", "phi3": "Phi3ForCausalLM"}
+var hfArch = map[string]string{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM", "phi3": "Phi3ForCausalLM", "gemma2": "Gemma2ForCausalLM"}
 
 // HFTensor is one checkpoint tensor: its Transformers name and shape
 // (outermost first).
@@ -57,7 +57,7 @@ func (s Spec) HFTensors() []HFTensor {
 				HFTensor{p + "self_attn.q_norm.weight", []int64{int64(s.HeadDim)}},
 				HFTensor{p + "self_attn.k_norm.weight", []int64{int64(s.HeadDim)}})
 		}
-		if s.Arch == "gemma3" {
+		if s.Arch == "gemma3" || s.Arch == "gemma2" {
 			ts = append(ts, HFTensor{p + "pre_feedforward_layernorm.weight", []int64{E}},
 				HFTensor{p + "post_feedforward_layernorm.weight", []int64{E}})
 		}
@@ -93,6 +93,15 @@ func (s Spec) HFConfig(dtype safetensors.DType) map[string]any {
 		"tie_word_embeddings":     s.Tied,
 		"torch_dtype":             torch,
 		"hidden_act":              "silu",
+	}
+	if s.Arch == "gemma2" {
+		c["model_type"] = "gemma2"
+		c["sliding_window"] = s.SlidingWindow
+		c["query_pre_attn_scalar"] = s.HeadDim
+		c["attn_logit_softcapping"] = s.AttnSoftcap
+		c["final_logit_softcapping"] = s.FinalSoftcap
+		c["hidden_activation"] = "gelu_pytorch_tanh"
+		delete(c, "hidden_act")
 	}
 	if s.Arch == "gemma3" {
 		c["model_type"] = "gemma3_text"
@@ -183,7 +192,7 @@ func (s Spec) hfValues(t HFTensor, dtype safetensors.DType, seed, index uint64) 
 		for i := range v {
 			v[i] = float32(r.NormFloat64() * 0.5)
 		}
-	case s.Arch == "gemma3": // Gemma stores norm weights w for a scale of 1 + w
+	case s.Arch == "gemma3" || s.Arch == "gemma2": // Gemma stores norm weights w for a scale of 1 + w
 		for i := range v {
 			v[i] = float32(r.NormFloat64() * 0.1)
 		}

@@ -1,9 +1,11 @@
-// Package gemma3 is the Gemma 3 text architecture as llama.cpp runs it
-// ("gemma3" in GGUF): embeddings scaled by sqrt(d), RMSNorm before and after
-// both attention and the GELU-gated feed-forward, per-head q/k norms, NEOX
-// rope, and five sliding-window layers (local rope base 10000) for every
-// global one.
-package gemma3
+// Package gemma is the Gemma 2 and Gemma 3 text architectures as llama.cpp
+// runs them ("gemma2", "gemma3" in GGUF): embeddings scaled by sqrt(d),
+// RMSNorm before and after both attention and the GELU-gated feed-forward,
+// NEOX rope, queries scaled before attention, and sliding-window layers.
+// Gemma 2 alternates local and global layers and soft-caps attention
+// scores and final logits; Gemma 3 has per-head q/k norms and five local
+// layers (rope base 10000) for every global one.
+package gemma
 
 import (
 	"fmt"
@@ -15,13 +17,12 @@ import (
 	"github.com/hearthlm/hearth/quant"
 )
 
-func init() { model.Register("gemma3", New) }
+func init() {
+	model.Register("gemma2", func(f *gguf.File, o model.Options) (model.Model, error) { return New(f, "gemma2", o) })
+	model.Register("gemma3", func(f *gguf.File, o model.Options) (model.Model, error) { return New(f, "gemma3", o) })
+}
 
-// swaPattern: layer i uses the sliding window unless (i+1) is a multiple.
-const (
-	swaPattern    = 6
-	ropeLocalBase = 10000
-)
+const ropeLocalBase = 10000 // Gemma 3's sliding-window layers
 
 type layer struct {
 	attnNorm, postAttnNorm, ffnNorm, postFFNNorm []float32
@@ -39,6 +40,7 @@ type Model struct {
 	out     *kernels.Matrix
 	layers  []layer
 	qScale  float32
+	gemma2  bool
 	pool    *kernels.Pool
 	ws      kernels.Workspace
 	att     model.Attention
@@ -46,23 +48,25 @@ type Model struct {
 	buf     struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
 }
 
-// New builds a Gemma 3 model over the file's tensors.
-func New(f *gguf.File, opts model.Options) (model.Model, error) {
-	p, err := model.ReadHyper(f, "gemma3")
+// New builds a Gemma model (arch "gemma2" or "gemma3") over the file's tensors.
+func New(f *gguf.File, arch string, opts model.Options) (model.Model, error) {
+	p, err := model.ReadHyper(f, arch)
 	if err != nil {
 		return nil, err
 	}
-	p.Eps = model.FloatKey(f.Metadata, "gemma3.attention.layer_norm_rms_epsilon", 1e-6)
-	p.RopeBase = model.FloatKey(f.Metadata, "gemma3.rope.freq_base", 1e6)
-	if p.SlidingWindow <= 0 {
-		return nil, fmt.Errorf("gemma3: metadata key gemma3.attention.sliding_window is missing")
+	p.Eps = model.FloatKey(f.Metadata, arch+".attention.layer_norm_rms_epsilon", 1e-6)
+	if arch == "gemma3" {
+		p.RopeBase = model.FloatKey(f.Metadata, "gemma3.rope.freq_base", 1e6)
 	}
-	m := &Model{}
+	if p.SlidingWindow <= 0 {
+		return nil, fmt.Errorf("%s: metadata key %s.attention.sliding_window is missing", arch, arch)
+	}
+	m := &Model{gemma2: arch == "gemma2"}
 	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
 		return nil, err
 	}
 	if m.embd.Cols != p.Embd {
-		return nil, fmt.Errorf("gemma3: token_embd.weight has rows of %d, want %d", m.embd.Cols, p.Embd)
+		return nil, fmt.Errorf("%s: token_embd.weight has rows of %d, want %d", arch, m.embd.Cols, p.Embd)
 	}
 	p.Vocab = m.embd.Rows
 	if m.outNorm, err = model.Vector(f, "output_norm.weight", p.Embd); err != nil {
@@ -78,17 +82,25 @@ func New(f *gguf.File, opts model.Options) (model.Model, error) {
 	m.layers = make([]layer, p.Layers)
 	for i := range m.layers {
 		l := &m.layers[i]
-		l.swa = (i+1)%swaPattern != 0
+		if m.gemma2 {
+			l.swa = i%2 == 0
+		} else {
+			l.swa = (i+1)%6 != 0
+		}
 		name := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", i, s) }
-		for _, w := range []struct {
+		type vec struct {
 			dst *[]float32
 			n   string
 			len int
-		}{
+		}
+		vecs := []vec{
 			{&l.attnNorm, "attn_norm", p.Embd}, {&l.postAttnNorm, "post_attention_norm", p.Embd},
 			{&l.ffnNorm, "ffn_norm", p.Embd}, {&l.postFFNNorm, "post_ffw_norm", p.Embd},
-			{&l.qNorm, "attn_q_norm", p.HeadDim}, {&l.kNorm, "attn_k_norm", p.HeadDim},
-		} {
+		}
+		if !m.gemma2 {
+			vecs = append(vecs, vec{&l.qNorm, "attn_q_norm", p.HeadDim}, vec{&l.kNorm, "attn_k_norm", p.HeadDim})
+		}
+		for _, w := range vecs {
 			if *w.dst, err = model.Vector(f, name(w.n), w.len); err != nil {
 				return nil, err
 			}
@@ -110,7 +122,7 @@ func New(f *gguf.File, opts model.Options) (model.Model, error) {
 	// llama.cpp scales queries by 1/sqrt(head size) before attention (the
 	// 27B model by 1/sqrt(embedding/heads)); the attention scale is then 1.
 	m.qScale = float32(1 / math.Sqrt(float64(p.HeadDim)))
-	if v, ok := f.Metadata.Float("gemma3.attention.scale"); ok && v != 0 {
+	if v, ok := f.Metadata.Float(arch + ".attention.scale"); ok && v != 0 {
 		m.qScale = float32(v)
 	}
 	m.p = p
@@ -162,7 +174,10 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		l := &m.layers[li]
 		base, scale, window := p.RopeBase, p.RopeScale, 0
 		if l.swa {
-			base, scale, window = ropeLocalBase, 1, p.SlidingWindow
+			window = p.SlidingWindow
+			if !m.gemma2 {
+				base, scale = ropeLocalBase, 1
+			}
 		}
 		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
@@ -173,7 +188,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, base, scale, nil)
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
-				kernels.RMSNorm(qh, qh, l.qNorm, p.Eps)
+				if l.qNorm != nil {
+					kernels.RMSNorm(qh, qh, l.qNorm, p.Eps)
+				}
 				kernels.RopeNeox(qh, m.rope, p.RopeDims)
 				for j := range qh {
 					qh[j] *= m.qScale
@@ -181,11 +198,14 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			}
 			for h := 0; h < p.KVHeads; h++ {
 				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
-				kernels.RMSNorm(kh, kh, l.kNorm, p.Eps)
+				if l.kNorm != nil {
+					kernels.RMSNorm(kh, kh, l.kNorm, p.Eps)
+				}
 				kernels.RopeNeox(kh, m.rope, p.RopeDims)
 			}
 			model.StoreKV(c, li, b, i, k, v)
 		}
+		m.att.Softcap = p.AttnSoftcap
 		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
 		m.pool.MatMul(&m.ws, l.o, at, n, o)
 		model.RMSNormRows(o, o, l.postAttnNorm, n, p.Eps)
@@ -207,6 +227,13 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
 	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
 	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	if c := p.FinalSoftcap; c != 0 {
+		// logits = c · tanh(logits / c), scaling by 1/c as ggml does
+		inv := 1 / c
+		for i, v := range buf.logits {
+			buf.logits[i] = float32(math.Tanh(float64(v*inv))) * c
+		}
+	}
 	return buf.logits, nil
 }
 

@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/testmodel" ./internal/testmodel/cmd/testmodel
 go build -o "$tmp/hearth" ./cmd/hearth
-cases=${*:-tiny-qwen3:F32 tiny-qwen3:F16 tiny-qwen2:F32 tiny-llama:F32 tiny-llama:F16 tiny-gemma3:F32 tiny-phi3:F32}
+cases=${*:-tiny-qwen3:F32 tiny-qwen3:F16 tiny-qwen2:F32 tiny-llama:F32 tiny-llama:F16 tiny-gemma3:F32 tiny-phi3:F32 tiny-gemma2:F32}
 for case in $cases; do
 	spec=${case%%:*}
 	typ=${case##*:}
