@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearthlm/hearth/model"
+	"github.com/hearthlm/hearth/plan"
 	"github.com/hearthlm/hearth/sample"
 )
 
@@ -251,6 +252,35 @@ type slot struct {
 	t0, t1   time.Time
 }
 
+// SlotContext is the default context of each of slots sequences: the
+// largest of the model's trained context and the powers of two below it
+// (down to 256) for which the planner finds room for all the slots' KV
+// caches together on this machine. Without a plan (a model loaded with
+// NoPlan) it is the planned or trained context, at most 4096.
+func SlotContext(m *Model, slots int) int {
+	slots = max(slots, 1)
+	trained := m.Net.Info().ContextLength
+	if trained <= 0 {
+		trained = 2048
+	}
+	if m.Plan.Context <= 0 || m.Machine.UsableRAM() == 0 {
+		return min(trained, 4096)
+	}
+	cands := []int{trained}
+	for p := 1 << 30; p >= 256; p >>= 1 {
+		if p < trained {
+			cands = append(cands, p)
+		}
+	}
+	for _, c := range cands {
+		if _, err := plan.Decide(m.Machine, m.Facts, plan.Request{Threads: m.threads, Context: slots * c}); err == nil {
+			return c
+		}
+	}
+	// Not even 256 tokens each fit: the planner's own context, shared out.
+	return max(m.Plan.Context/slots, min(256, m.Plan.Context))
+}
+
 // NewScheduler starts a scheduler over m. Close stops it. Nothing else may
 // run m.Net while the scheduler is open.
 func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
@@ -258,10 +288,7 @@ func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 		o.Slots = 4
 	}
 	if o.Ctx <= 0 {
-		o.Ctx = min(m.Net.Info().ContextLength, 4096)
-		if o.Ctx <= 0 {
-			o.Ctx = 2048
-		}
+		o.Ctx = SlotContext(m, o.Slots)
 	}
 	if o.Queue <= 0 {
 		o.Queue = 64

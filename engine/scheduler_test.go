@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthlm/hearth/plan"
 	"github.com/hearthlm/hearth/sample"
 )
 
@@ -297,4 +298,37 @@ func TestSchedulerThroughput(t *testing.T) {
 	eight := run(8)
 	t.Logf("aggregate generation: 1 client %.0f tok/s, 8 clients %.0f tok/s (%.1fx)", one, eight, eight/one)
 	fmt.Printf("scheduler throughput: 1 client %.0f tok/s, 8 clients %.0f tok/s (%.1fx)\n", one, eight, eight/one)
+}
+
+// The default slot context comes from the planner: the trained context
+// when every slot's cache fits, smaller powers of two when they do not.
+func TestSlotContext(t *testing.T) {
+	m := loadDemo(t)
+	trained := m.Net.Info().ContextLength
+	if got := SlotContext(m, 8); got != trained {
+		t.Errorf("demo, 8 slots on this machine: %d, want the trained %d", got, trained)
+	}
+	// A machine where 4 slots of the trained context do not fit but 4 of
+	// 256 do.
+	mm := *m
+	need := func(ctx int) uint64 {
+		e := plan.EstimateMemory(m.Facts, ctx, plan.KVF16)
+		return uint64(float64(e.Total)/0.9) + 1
+	}
+	mm.Machine = plan.Machine{OS: "linux", LogicalCPUs: 2, TotalRAM: need(4 * 256), AvailableRAM: need(4 * 256)}
+	if need(4*256) >= need(4*trained) {
+		t.Skip("the demo's KV cache is too small to matter")
+	}
+	if got := SlotContext(&mm, 4); got != 256 {
+		t.Errorf("a small machine, 4 slots: %d, want 256", got)
+	}
+	s := newSched(t, &mm, SchedulerOptions{Slots: 4})
+	if s.Context() != 256 {
+		t.Errorf("scheduler default context %d, want 256", s.Context())
+	}
+	// Without a plan: the old default.
+	mm.Plan.Context = 0
+	if got := SlotContext(&mm, 4); got != min(trained, 4096) {
+		t.Errorf("no plan: %d", got)
+	}
 }

@@ -30,8 +30,9 @@ type Config struct {
 	Threads int
 	// Slots is the number of concurrent sequences per model (default 4).
 	Slots int
-	// Ctx is the context of each slot in tokens (default: the trained
-	// context, at most 4096).
+	// Ctx is the context of each slot in tokens (default: the planner's
+	// choice, engine.SlotContext: the trained context, or the largest
+	// power of two below it for which every slot's cache fits in memory).
 	Ctx int
 	// Queue is how many requests may wait for a slot per model (default 64).
 	Queue int

@@ -68,7 +68,7 @@ forward pass (--parallel sequences per model).`,
 	fl.StringArrayVar(&cfg.Models, "model", nil, "model to serve (repeatable; default: the built-in demo)")
 	fl.StringVar(&cfg.APIKey, "api-key", "", "require \"Authorization: Bearer KEY\" (default: $HEARTH_API_KEY)")
 	fl.IntVar(&cfg.Slots, "parallel", 4, "concurrent sequences per model")
-	fl.IntVar(&cfg.Ctx, "ctx", 0, "context per sequence in tokens (0: the trained context, at most 4096)")
+	fl.IntVar(&cfg.Ctx, "ctx", 0, "context per sequence in tokens (0: the trained context, or the largest power of two below it whose caches for all --parallel sequences fit in memory)")
 	fl.IntVar(&cfg.Queue, "queue", 64, "requests that may wait per model before 429")
 	fl.IntVarP(&cfg.Threads, "threads", "t", 0, "threads per model (0: all cores)")
 	fl.BoolVar(&cfg.LazyLoad, "lazy", false, "load each model on its first request instead of at start")
