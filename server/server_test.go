@@ -529,6 +529,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"model":"demo","prompt":[[]],"max_tokens":1}`,
 		`{"model":"demo","prompt":[70000],"max_tokens":1}`,
 		`{"model":"demo","prompt":"a","options":{"repeat_last_n":-5,"repeat_penalty":1.2,"num_predict":2}}`,
+		`{"model":"demo","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}}}],"tool_choice":"required","max_tokens":3}`,
+		`{"model":"demo","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"g","parameters":{"anyOf":[]}}}],"tool_choice":{"type":"function","function":{"name":"g"}},"stream":true,"max_tokens":3}`,
 	} {
 		for ep := range 4 {
 			f.Add(byte(ep), []byte(seed))
