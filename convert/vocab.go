@@ -199,12 +199,31 @@ func Vocab(tokenizerJSON, configJSON []byte, vocabSize int) (gguf.Metadata, erro
 	}
 	var md gguf.Metadata
 	if spm {
-		// llama.cpp's SentencePiece tokenizer merges by score; pieces of a
-		// SentencePiece BPE model are numbered by falling score.
+		// llama.cpp's SentencePiece tokenizer repeatedly joins the adjacent
+		// pair whose concatenation scores highest; scoring each piece by
+		// the rank of the merge that makes it reproduces the BPE merges.
+		// Pieces no merge makes rank after all merges.
+		merges, err := readMerges(tj.Model.Merges)
+		if err != nil {
+			return nil, err
+		}
+		rank := make(map[string]int, len(merges))
+		for r, m := range merges {
+			if a, b, ok := strings.Cut(m, " "); ok {
+				if _, seen := rank[a+b]; !seen {
+					rank[a+b] = r
+				}
+			}
+		}
 		scores := make([]float32, n)
 		for i := range scores {
-			if types[i] == tokNormal || types[i] == tokUserDefined {
-				scores[i] = -float32(i)
+			if types[i] != tokNormal && types[i] != tokUserDefined {
+				continue
+			}
+			if r, ok := rank[tokens[i]]; ok {
+				scores[i] = -float32(r)
+			} else {
+				scores[i] = -float32(len(merges) + i)
 			}
 		}
 		md = gguf.Metadata{
