@@ -103,9 +103,10 @@ func Softmax(x []float32, scale float32) {
 //
 // ggml computes the angle for pair i as theta_i = pos * base^(-2i/n) by
 // repeated float32 multiplication, divides by an optional frequency factor,
-// and scales by freqScale; we do the same so angles round identically.
+// and scales by freqScale; we do the same so angles round identically, and
+// take powf, cosf and sinf as glibc computes them (see Sinf).
 func RopeCache(cache []float32, pos int, nDims int, base, freqScale float32, freqFactors []float32) {
-	thetaScale := float32(math.Pow(float64(base), -2.0/float64(nDims)))
+	thetaScale := Powf(base, -2/float32(nDims))
 	theta := float32(pos)
 	for i := 0; i < nDims; i += 2 {
 		ff := float32(1)
@@ -113,8 +114,8 @@ func RopeCache(cache []float32, pos int, nDims int, base, freqScale float32, fre
 			ff = freqFactors[i/2]
 		}
 		t := freqScale * (theta / ff)
-		cache[i] = float32(math.Cos(float64(t)))
-		cache[i+1] = float32(math.Sin(float64(t)))
+		cache[i] = Cosf(t)
+		cache[i+1] = Sinf(t)
 		theta *= thetaScale
 	}
 }

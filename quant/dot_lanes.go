@@ -25,6 +25,9 @@ func fma32(a, b, c float32) float32 {
 	bb := s - p
 	e := (p - (s - bb)) + (cc - bb)
 	if e != 0 {
+		if e != e { // an infinite or NaN operand: s is already the IEEE result
+			return float32(s)
+		}
 		bits := math.Float64bits(s)
 		if bits&1 == 0 {
 			if (e > 0) == (s > 0) {

@@ -247,6 +247,20 @@ func (m *Model) ensure(n, nOut int) {
 	b.sel = grow(b.sel, nOut*p.Embd)
 }
 
+// Trace, when set (by tests comparing with llama.cpp's intermediate
+// tensors), is called with each intermediate of Forward under the name
+// llama.cpp's graph gives it ("Qcur-0", "kqv_out-1", "result_output", ...).
+var Trace func(name string, x []float32)
+
+func trace(name string, li int, x []float32) {
+	if Trace != nil {
+		if li >= 0 {
+			name = fmt.Sprintf("%s-%d", name, li)
+		}
+		Trace(name, x)
+	}
+}
+
 // Forward runs a batch through the model.
 func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	p := m.p
@@ -286,6 +300,10 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		m.pool.MatMul(&m.ws, l.q, xn, n, q)
 		m.pool.MatMul(&m.ws, l.k, xn, n, k)
 		m.pool.MatMul(&m.ws, l.v, xn, n, v)
+		trace("attn_norm", li, xn[:n*E])
+		trace("Qcur_mm", li, q)
+		trace("Kcur_mm", li, k)
+		trace("Vcur", li, v)
 		for i := 0; i < n; i++ {
 			kernels.RopeCache(rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.ropeFreqs)
 			for h := 0; h < p.Heads; h++ {
@@ -298,9 +316,14 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			kernels.ToF16(c.K[li][cell:cell+kvd], k[i*kvd:(i+1)*kvd])
 			kernels.ToF16(c.V[li][cell:cell+kvd], v[i*kvd:(i+1)*kvd])
 		}
+		trace("Qcur", li, q)
+		trace("Kcur", li, k)
 		m.attention(c, li, b, q, buf.at[:n*qd], scale)
 		m.pool.MatMul(&m.ws, l.o, buf.at, n, buf.o)
+		trace("kqv_out", li, buf.at[:n*qd])
+		trace("attn_out", li, buf.o[:n*E])
 		kernels.Add(x[:n*E], buf.o[:n*E])
+		trace("ffn_inp", li, x[:n*E])
 
 		nf := n
 		if li == len(m.layers)-1 && nOut < n {
@@ -321,9 +344,15 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		}
 		m.pool.MatMul(&m.ws, l.gate, xn, nf, buf.g)
 		m.pool.MatMul(&m.ws, l.up, xn, nf, buf.u)
+		trace("ffn_norm", li, xn[:nf*E])
+		trace("ffn_gate", li, buf.g[:nf*p.FFN])
+		trace("ffn_up", li, buf.u[:nf*p.FFN])
 		kernels.SiLUMul(buf.g[:nf*p.FFN], buf.u[:nf*p.FFN])
+		trace("ffn_swiglu", li, buf.g[:nf*p.FFN])
 		m.pool.MatMul(&m.ws, l.down, buf.g, nf, buf.o)
+		trace("ffn_out", li, buf.o[:nf*E])
 		kernels.Add(x[:nf*E], buf.o[:nf*E])
+		trace("l_out", li, x[:nf*E])
 	}
 
 	// Final norm and output head; the last layer left only the entries
@@ -334,7 +363,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	if nOut == 0 {
 		return nil, nil
 	}
+	trace("result_norm", -1, buf.sel[:nOut*E])
 	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	trace("result_output", -1, buf.logits[:nOut*p.Vocab])
 	return buf.logits[:nOut*p.Vocab], nil
 }
 
@@ -350,18 +381,25 @@ func (m *Model) attention(c *model.Cache, li int, b *model.Batch, q, out []float
 		m.buf.attScratch = make([][]float32, threads)
 		m.buf.acc16 = make([][]uint16, threads)
 		for i := range m.buf.attScratch {
-			m.buf.attScratch[i] = make([]float32, D)
+			m.buf.attScratch[i] = make([]float32, D+kernels.TiledKV)
 			m.buf.acc16[i] = make([]uint16, D)
 		}
 	}
+	// ggml-cpu takes its tiled path for ubatches of 64 query rows or more.
+	tiled := kernels.UseTiled(n, D)
 	// Each chunk is one entry's heads; scratch is per worker thread.
 	m.pool.Run(n, func(s, i int) {
-		q16 := m.buf.attScratch[s]
+		q16 := m.buf.attScratch[s][:D]
 		acc16 := m.buf.acc16[s]
 		seq, pos := int(b.Seq[i]), int(b.Pos[i])
 		base := seq * c.Ctx * kvd
 		for h := 0; h < p.Heads; h++ {
 			kh := h / group
+			if tiled {
+				kernels.AttendTiled(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
+					c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, m.buf.attScratch[s][D:])
+				continue
+			}
 			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
 				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, acc16)
 		}

@@ -1,0 +1,91 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/hearthlm/hearth/quant"
+)
+
+// TiledKV is ggml's KV tile (GGML_FA_TILE_KV); TiledMinRows is the number
+// of query rows in a ubatch (GGML_FA_TILE_Q) from which ggml-cpu takes the
+// tiled flash-attention path (when the head size is a multiple of 8, the
+// AVX2 f32 vector width).
+const (
+	TiledKV      = 64
+	TiledMinRows = 64
+)
+
+// UseTiled reports whether ggml-cpu (AVX2) computes attention for a ubatch
+// of rows query rows with head size d by ggml_compute_forward_flash_attn_ext_tiled.
+func UseTiled(rows, d int) bool { return rows >= TiledMinRows && d%8 == 0 }
+
+// AttendTiled is one query row of ggml_compute_forward_flash_attn_ext_tiled
+// (ggml-cpu/ops.cpp) over an f16 cache on AVX2, for n visible positions:
+// the query stays f32; per KV tile of 64 the scores are simd_gemm dot
+// products (a fused multiply-add chain over the head dims, in order) times
+// scale, masked and padded entries -inf; the running maximum rescales the
+// f32 accumulator and sum by glibc's expf; ggml_vec_soft_max_f32 turns the
+// tile's scores into ggml_v_expf(s - max), summed 8 at a time (a pairwise
+// tree within the 8, then into a float64); the values are accumulated
+// into acc by another fma chain over the tile's rows; out = acc / S.
+// acc and kq are scratch of len(q) and TiledKV.
+func AttendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
+	d := len(q)
+	acc = acc[:d]
+	kq = kq[:TiledKV]
+	for i := range acc {
+		acc[i] = 0
+	}
+	var sum float32
+	m := float32(math.Inf(-1))
+	for ic := 0; ic < n; ic += TiledKV {
+		rows := min(TiledKV, n-ic)
+		tileMax := float32(math.Inf(-1))
+		for t := range kq {
+			if t >= rows {
+				kq[t] = float32(math.Inf(-1))
+				continue
+			}
+			kr := k[(ic+t)*stride : (ic+t)*stride+d]
+			var s float32
+			for i, x := range q {
+				s = quant.FMA32(quant.FP16ToFP32(kr[i]), x, s)
+			}
+			s *= scale
+			kq[t] = s
+			tileMax = max(tileMax, s)
+		}
+		if tileMax > m {
+			ms := Expf(m - tileMax)
+			for i := range acc {
+				acc[i] *= ms
+			}
+			sum *= ms
+			m = tileMax
+		}
+		var ts float64
+		for g := 0; g < TiledKV; g += 8 {
+			var e [8]float32
+			for i := range e {
+				e[i] = vexpf(kq[g+i] - m)
+				kq[g+i] = e[i]
+			}
+			ts += float64(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])))
+		}
+		sum = float32(float64(sum) + ts)
+		for t := 0; t < rows; t++ {
+			vr := v[(ic+t)*stride : (ic+t)*stride+d]
+			p := kq[t]
+			for i := range acc {
+				acc[i] = quant.FMA32(quant.FP16ToFP32(vr[i]), p, acc[i])
+			}
+		}
+	}
+	inv := float32(0)
+	if sum != 0 {
+		inv = 1 / sum
+	}
+	for i := range out[:d] {
+		out[i] = acc[i] * inv
+	}
+}
