@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hearthlm/hearth/hub"
 	"github.com/hearthlm/hearth/plan"
@@ -27,10 +26,9 @@ func resolveHubRef(ref string) (string, error) {
 		return "", err
 	}
 	if res.Safetensors {
-		// The converter (package convert, `hearth convert`) has no
-		// HF-folder entry point yet; once it has, convert res.Snapshot
-		// once per commit and target type and return that file.
-		return "", fmt.Errorf("%s: the repo has only safetensors (downloaded to %s); converting Hugging Face checkpoints is not available yet: pick a GGUF repo", ref, res.Snapshot)
+		// A repo with only safetensors: convert the snapshot once; the
+		// snapshot folder is per commit, so the cache key follows it.
+		return convertFolder(res.Snapshot)
 	}
 	return res.Model, nil
 }

@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/hearthlm/hearth/convert"
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/internal/demo"
 	"github.com/hearthlm/hearth/tokenizer"
@@ -54,7 +56,11 @@ func openFile(ref string) (*gguf.File, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a folder; converting Hugging Face checkpoints is not supported yet: pass a .gguf file", ref)
+		p, err := convertFolder(ref)
+		if err != nil {
+			return nil, err
+		}
+		return gguf.Open(p)
 	}
 	return gguf.Open(ref)
 }
@@ -89,4 +95,19 @@ func LoadTokenizer(ref string) (*tokenizer.Tokenizer, error) {
 	}
 	defer f.Close()
 	return tokenizer.FromGGUF(f.Metadata)
+}
+
+// convertFolder converts a Transformers folder (config.json, safetensors,
+// tokenizer.json) to an F16 GGUF in hearth's conversion cache, once; later
+// calls reuse it while the folder's files are unchanged.
+func convertFolder(dir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		return "", fmt.Errorf("%s: a folder without config.json: pass a .gguf file or a Hugging Face checkpoint folder", dir)
+	}
+	fmt.Fprintf(os.Stderr, "hearth: %s: using the F16 conversion in the cache (made now if missing or stale)\n", dir)
+	p, err := convert.Cached(dir, "", convert.Options{Type: convert.FileF16})
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", dir, err)
+	}
+	return p, nil
 }
