@@ -13,6 +13,13 @@ import (
 )
 
 // golden is the format of llama.cpp's reference outputs (see testdata/README.md).
+//
+// The checks read testdata/avx2/: llama.cpp's outputs on an AVX2 CPU
+// without AVX-512 (ggml-cpu's haswell variant), whose float order hearth's
+// kernels follow. The goldens under ../shared were made on an AVX-512
+// machine, where ggml-cpu takes other kernels (another summation order);
+// through these random-weight models that moves some log-probabilities by
+// up to 0.4, so they cannot be met at 1e-3 by an AVX2-order engine.
 type golden struct {
 	Greedy []struct {
 		PromptTokens []int32 `json:"prompt_tokens"`
@@ -114,7 +121,7 @@ func TestDemoMatchesLlamaCpp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	g := readGolden(t, filepath.Join("testdata", "stories260K.golden.json"))
+	g := readGolden(t, filepath.Join("testdata", "avx2", "stories260K.json"))
 	t.Run("prompt-tokens", func(t *testing.T) {
 		for _, c := range g.Greedy {
 			got, err := m.PromptTokens(c.Prompt, "", false)
@@ -140,8 +147,7 @@ func TestDemoMatchesLlamaCpp(t *testing.T) {
 		}
 	})
 	t.Run("logprobs", func(t *testing.T) {
-		t.Skip("stories260K logprobs do not match llama.cpp yet: its 64-token eval ubatches take ggml's tiled flash-attention path " +
-			"(ggml_compute_forward_flash_attn_ext_tiled: f32 Q, KV tiles of 64, simd_gemm, ggml_vec_soft_max_f32 with ggml_v_expf), not reproduced yet")
+		skipKnown(t, "demo/logprobs")
 		checkProbs(t, m, g, 1e-3)
 	})
 }
@@ -162,27 +168,17 @@ var knownDiff = map[string]string{
 	"Q4_0/logprobs": "ggml repacks Q4_0 weights (CPU_REPACK q4_0_8x8, ggml_gemm/gemv_q4_0_8x8_q8_0 with ggml_quantize_mat_q8_0_4x8 activations); that order is not reproduced yet",
 	"Q4_K/greedy":   "ggml repacks Q4_K weights (CPU_REPACK q4_K_8x8, ggml_gemm/gemv_q4_K_8x8_q8_K with ggml_quantize_mat_q8_K_4x8 activations); that order is not reproduced yet",
 	"Q4_K/logprobs": "ggml repacks Q4_K weights (CPU_REPACK q4_K_8x8, ggml_gemm/gemv_q4_K_8x8_q8_K with ggml_quantize_mat_q8_K_4x8 activations); that order is not reproduced yet",
-	"F32/logprobs":  unexplained,
-	"F16/greedy":    unexplained,
-	"F16/logprobs":  unexplained,
-	"BF16/greedy":   unexplained,
-	"BF16/logprobs": unexplained,
-	"Q8_0/greedy":   unexplained,
-	"Q8_0/logprobs": unexplained + " (37-token eval: only position 1 differs, by 0.13)",
-	"Q5_0/logprobs": unexplained + " (37-token eval: exact up to position 29, then diverges)",
-	"Q5_1/logprobs": unexplained,
-	"Q2_K/greedy":   unexplained,
-	"Q2_K/logprobs": unexplained,
-	"Q5_K/greedy":   unexplained,
-	"Q6_K/logprobs": unexplained + " (37-token eval: only positions 18 and 23 differ)",
+	"Q5_0/logprobs": "a 37-token eval differs by up to 0.21 at some positions (greedy matches); not traced yet: " +
+		"compare Forward's intermediates (llama.Trace) with llama.cpp's (an eval callback) to find the first op that differs",
 }
 
-const unexplained = "a float op outside the matmuls still differs from ggml at some positions; " +
-	"known candidates: rope's cosf/sinf (glibc 2.36's are not correctly rounded, we use Go's), " +
-	"the single-row split-KV and 64-row tiled flash-attention paths"
-
+// skipKnown skips a check listed in knownDiff, unless HEARTH_GOLDEN_ALL is
+// set (to see what a listed check does now).
 func skipKnown(t *testing.T, key string) {
 	t.Helper()
+	if os.Getenv("HEARTH_GOLDEN_ALL") != "" {
+		return
+	}
 	if why, ok := knownDiff[key]; ok {
 		t.Skipf("%s: does not match llama.cpp yet: %s", key, why)
 	}
@@ -195,7 +191,7 @@ func TestSyntheticQ4KMatchesLlamaCpp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	g := readGolden(t, filepath.Join("testdata", "synth-llama-Q4_K.json"))
+	g := readGolden(t, filepath.Join("testdata", "avx2", "synth-llama-Q4_K.json"))
 	checkGreedy(t, m, g)
 	checkProbs(t, m, g, 1e-3)
 }
@@ -209,7 +205,7 @@ func TestSyntheticAllTypesMatchLlamaCpp(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			g := readGolden(t, filepath.Join(dir, "golden", "synth-llama-"+typ+".json"))
+			g := readGolden(t, filepath.Join("testdata", "avx2", "synth-llama-"+typ+".json"))
 			t.Run("greedy", func(t *testing.T) { skipKnown(t, typ+"/greedy"); checkGreedy(t, m, g) })
 			t.Run("logprobs", func(t *testing.T) { skipKnown(t, typ+"/logprobs"); checkProbs(t, m, g, synthTol(typ)) })
 		})

@@ -121,13 +121,15 @@ func RopeCache(cache []float32, pos int, nDims int, base, freqScale float32, fre
 }
 
 // RopeNorm rotates adjacent pairs (x[2i], x[2i+1]) of the first nDims
-// elements of one head (llama's "normal" rope).
+// elements of one head (llama's "normal" rope). The products are fused as
+// ggml-cpu's build contracts rotate_pairs: fma(x0, cos, -(x1·sin)) and
+// fma(x0, sin, x1·cos) (found against llama.cpp's own rope outputs).
 func RopeNorm(x []float32, cache []float32, nDims int) {
 	for i := 0; i < nDims; i += 2 {
 		c, s := cache[i], cache[i+1]
 		x0, x1 := x[i], x[i+1]
-		x[i] = x0*c - x1*s
-		x[i+1] = x0*s + x1*c
+		x[i] = quant.FMA32(x0, c, -(x1 * s))
+		x[i+1] = quant.FMA32(x0, s, x1*c)
 	}
 }
 
@@ -137,7 +139,7 @@ func RopeNeox(x []float32, cache []float32, nDims int) {
 	for i := 0; i < nDims; i += 2 {
 		c, s := cache[i], cache[i+1]
 		x0, x1 := x[i/2], x[i/2+h]
-		x[i/2] = x0*c - x1*s
-		x[i/2+h] = x0*s + x1*c
+		x[i/2] = quant.FMA32(x0, c, -(x1 * s))
+		x[i/2+h] = quant.FMA32(x0, s, x1*c)
 	}
 }

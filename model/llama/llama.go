@@ -347,7 +347,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		trace("ffn_norm", li, xn[:nf*E])
 		trace("ffn_gate", li, buf.g[:nf*p.FFN])
 		trace("ffn_up", li, buf.u[:nf*p.FFN])
-		kernels.SiLUMul(buf.g[:nf*p.FFN], buf.u[:nf*p.FFN])
+		for i := 0; i < nf; i++ { // per row: ggml's vector body and scalar tail split each row
+			kernels.SiLUMul(buf.g[i*p.FFN:(i+1)*p.FFN], buf.u[i*p.FFN:(i+1)*p.FFN])
+		}
 		trace("ffn_swiglu", li, buf.g[:nf*p.FFN])
 		m.pool.MatMul(&m.ws, l.down, buf.g, nf, buf.o)
 		trace("ffn_out", li, buf.o[:nf*E])
