@@ -76,22 +76,17 @@ func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32,
 	var sum float32
 	m := float32(math.Inf(-1))
 	for j := 0; j < n; j++ {
-		s := quant.DotF16(k[j*stride:j*stride+d], q16) * scale
+		s := DotF16(k[j*stride:j*stride+d], q16) * scale
 		ms, vs := float32(1), float32(1)
 		if s > m {
 			old := m
 			m = s
 			ms = Expf(old - m)
-			for i := range acc {
-				acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) * ms)
-			}
+			ScaleF16(acc, ms)
 		} else {
 			vs = Expf(s - m)
 		}
-		vr := v[j*stride : j*stride+d]
-		for i := range acc {
-			acc[i] = quant.FP32ToFP16(quant.FMA32(quant.FP16ToFP32(vr[i]), vs, quant.FP16ToFP32(acc[i])))
-		}
+		MadF16(acc, v[j*stride:j*stride+d], vs)
 		sum = quant.FMA32(sum, ms, vs)
 	}
 	inv := 1 / sum

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ func benchCmd() *cobra.Command {
 	var (
 		nPrompt, nGen, threads, reps int
 		asJSON                       bool
+		cpuProfile                   string
 	)
 	c := &cobra.Command{
 		Use:   "bench MODEL",
@@ -25,6 +27,17 @@ func benchCmd() *cobra.Command {
 				return err
 			}
 			defer m.Close()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			r, err := m.Bench(engine.BenchOptions{Prompt: nPrompt, Gen: nGen, Reps: reps})
 			if err != nil {
 				return err
@@ -55,5 +68,6 @@ func benchCmd() *cobra.Command {
 	c.Flags().IntVarP(&threads, "threads", "t", 0, "threads (0: the planner's choice)")
 	c.Flags().IntVarP(&reps, "reps", "r", 3, "repetitions of each test")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file (go tool pprof)")
 	return c
 }
