@@ -161,13 +161,12 @@ func synthTol(typ string) float64 {
 
 // knownDiff lists, per weight type and subtest, the checks that do not yet
 // match llama.cpp, with what still differs. The dot products (quant.VecDot)
-// are bit-identical to ggml-cpu's AVX2 vec_dot on the quant goldens, and
-// F32/F16/BF16 batches follow tinyBLAS's order; what is left is named here.
+// are bit-identical to ggml-cpu's AVX2 vec_dot on the quant goldens,
+// F32/F16/BF16 batches follow tinyBLAS's order, and the Q4_0/Q4_K weights
+// ggml repacks (CPU_REPACK) follow its gemm/gemv order (quant.RepackDotRows);
+// what is left is named here.
 // Tolerances are never loosened: a check is either strict or skipped.
 var knownDiff = map[string]string{
-	"Q4_0/logprobs": "ggml repacks Q4_0 weights (CPU_REPACK q4_0_8x8, ggml_gemm/gemv_q4_0_8x8_q8_0 with ggml_quantize_mat_q8_0_4x8 activations); that order is not reproduced yet",
-	"Q4_K/greedy":   "ggml repacks Q4_K weights (CPU_REPACK q4_K_8x8, ggml_gemm/gemv_q4_K_8x8_q8_K with ggml_quantize_mat_q8_K_4x8 activations); that order is not reproduced yet",
-	"Q4_K/logprobs": "ggml repacks Q4_K weights (CPU_REPACK q4_K_8x8, ggml_gemm/gemv_q4_K_8x8_q8_K with ggml_quantize_mat_q8_K_4x8 activations); that order is not reproduced yet",
 	"Q5_0/logprobs": "a 37-token eval differs by up to 0.21 at some positions (greedy matches); not traced yet: " +
 		"compare Forward's intermediates (llama.Trace) with llama.cpp's (an eval callback) to find the first op that differs",
 }

@@ -58,15 +58,25 @@ func (ws *Workspace) bytes(n int) []byte {
 const rowsPerChunk = 16
 
 // quantTask converts activation row t to the weights' dot-product type.
+// Rows below gemmRows are those ggml's repacked product quantizes four at
+// a time for its gemm (quant.QuantizeRowRepack).
 type quantTask struct {
 	vt        gguf.Type
 	x         []float32
 	xq        []byte
 	cols, qrb int
+	gemmRows  int
 }
 
 func (q *quantTask) RunChunk(_, t int) {
-	quantizeRow(q.vt, q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb])
+	src, dst := q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb]
+	if t < q.gemmRows {
+		if err := quant.QuantizeRowRepack(q.vt, src, dst); err != nil {
+			panic(err)
+		}
+		return
+	}
+	quantizeRow(q.vt, src, dst)
 }
 
 // dotTask computes rows [c*rowsPerChunk, …) of the product for all tokens.
@@ -77,6 +87,10 @@ type dotTask struct {
 	n    int
 	out  []float32
 	tiny bool
+	// repack: the weights are ones ggml-cpu repacks (quant.RepackOK);
+	// tokens below gemmRows take its gemm order, the rest its gemv order.
+	repack   bool
+	gemmRows int
 }
 
 func (d *dotTask) RunChunk(_, c int) {
@@ -84,6 +98,12 @@ func (d *dotTask) RunChunk(_, c int) {
 	r0 := c * rowsPerChunk
 	r1 := min(r0+rowsPerChunk, w.Rows)
 	wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
+	if d.repack {
+		for t := 0; t < d.n; t++ {
+			quant.RepackDotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1], t < d.gemmRows)
+		}
+		return
+	}
 	if d.tiny {
 		for t := 0; t < d.n; t++ {
 			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1])
@@ -103,13 +123,19 @@ func (d *dotTask) RunChunk(_, c int) {
 // converted to the type ggml pairs with the weight type, as ggml does, so
 // the rounding matches llama.cpp's. For F32/F16/BF16 weights and two or
 // more rows, the products follow tinyBLAS's summation order, as ggml's
-// batched path does; otherwise vec_dot's (assembly where available,
-// bit-identical to the Go reference).
+// batched path does; for the Q4_0/Q4_K weights ggml-cpu repacks on AVX2
+// (quant.RepackOK), its gemm/gemv order; otherwise vec_dot's (assembly
+// where available, bit-identical to the Go reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
 	xq := ws.bytes(n * qrb)
-	ws.qt = quantTask{vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb}
+	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
+	gemmRows := 0
+	if repack {
+		gemmRows = quant.RepackGemmRows(n)
+	}
+	ws.qt = quantTask{vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb, gemmRows: gemmRows}
 	if n >= 4 {
 		p.RunTask(n, &ws.qt)
 	} else {
@@ -117,7 +143,8 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 			ws.qt.RunChunk(0, t)
 		}
 	}
-	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, out: out, tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows)}
+	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, out: out, tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows),
+		repack: repack, gemmRows: gemmRows}
 	p.RunTask((w.Rows+rowsPerChunk-1)/rowsPerChunk, &ws.dt)
 	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
 }
