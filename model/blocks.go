@@ -445,7 +445,9 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		RMSNormRows(xn, x, l.FFNNorm, n, p.Eps)
 		m.pool.MatMul(&m.ws, l.Gate, xn, n, g)
 		m.pool.MatMul(&m.ws, l.Up, xn, n, u)
-		kernels.SiLUMul(g, u)
+		for i := 0; i < n; i++ { // per row: ggml's vector body and scalar tail split each row
+			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
+		}
 		m.pool.MatMul(&m.ws, l.Down, g, n, o)
 		kernels.Add(x, o)
 	}

@@ -163,7 +163,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			copy(g[i*F:(i+1)*F], gu[i*2*F:i*2*F+F])
 			copy(u[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
 		}
-		kernels.SiLUMul(g, u)
+		for i := 0; i < n; i++ { // per row: ggml's vector body and scalar tail split each row
+			kernels.SiLUMul(g[i*F:(i+1)*F], u[i*F:(i+1)*F])
+		}
 		m.pool.MatMul(&m.ws, l.down, g, n, o)
 		kernels.Add(x, o)
 	}
