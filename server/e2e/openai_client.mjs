@@ -65,7 +65,7 @@ const tools = [{
 }];
 const messages = [{ role: "user", content: "What is the weather in Paris?" }];
 const resp = await client.chat.completions.create({
-  model, messages, tools, tool_choice: "required", max_tokens: 100, temperature: 0.8, seed: 3,
+  model, messages, tools, tool_choice: "required", max_tokens: 400, temperature: 0.8, seed: 3,
 });
 const msg = resp.choices[0].message;
 check(resp.choices[0].finish_reason === "tool_calls", `finish_reason ${resp.choices[0].finish_reason}`);
@@ -79,7 +79,7 @@ out.call = call;
 // The same, streamed, through the SDK's stream helper.
 const runner = client.chat.completions.stream({
   model, messages, tools, tool_choice: { type: "function", function: { name: "get_weather" } },
-  max_tokens: 100, temperature: 0.8, seed: 4,
+  max_tokens: 400, temperature: 0.8, seed: 4,
 });
 const final = await runner.finalChatCompletion();
 const scall = final.choices[0].message.tool_calls?.[0];
