@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"fmt"
+	"os"
+	"sync/atomic"
 
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/quant"
@@ -123,14 +125,15 @@ func (d *dotTask) RunChunk(_, c int) {
 // converted to the type ggml pairs with the weight type, as ggml does, so
 // the rounding matches llama.cpp's. For F32/F16/BF16 weights and two or
 // more rows, the products follow tinyBLAS's summation order, as ggml's
-// batched path does; for the Q4_0/Q4_K weights ggml-cpu repacks on AVX2
-// (quant.RepackOK), its gemm/gemv order; otherwise vec_dot's (assembly
-// where available, bit-identical to the Go reference).
+// batched path does; with SetExactRepack(true), for the Q4_0/Q4_K weights
+// ggml-cpu repacks on AVX2 (quant.RepackOK), its gemm/gemv order;
+// otherwise vec_dot's (assembly where available, bit-identical to the Go
+// reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
 	xq := ws.bytes(n * qrb)
-	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
+	repack := exactRepack.Load() && quant.RepackOK(w.Type, w.Rows, w.Cols)
 	gemmRows := 0
 	if repack {
 		gemmRows = quant.RepackGemmRows(n)
@@ -156,3 +159,20 @@ func quantizeRow(t gguf.Type, src []float32, dst []byte) {
 		panic(err)
 	}
 }
+
+// exactRepack selects llama.cpp's CPU_REPACK summation order for Q4_0 and
+// Q4_K weights. That order has no assembly yet and runs about 8× slower
+// than the vec_dot-order kernels, so it is off by default: results then
+// differ from llama.cpp's in float rounding only (last-bit differences in
+// the sums, which greedy decoding of trained models almost never sees).
+// HEARTH_EXACT=1 in the environment turns it on at start-up.
+var exactRepack atomic.Bool
+
+func init() { exactRepack.Store(os.Getenv("HEARTH_EXACT") == "1") }
+
+// SetExactRepack turns llama.cpp's repacked-weight summation order for
+// Q4_0/Q4_K on or off for every model in the process.
+func SetExactRepack(on bool) { exactRepack.Store(on) }
+
+// ExactRepack reports whether the repacked-weight order is on.
+func ExactRepack() bool { return exactRepack.Load() }
