@@ -101,12 +101,25 @@ func DetectFormat(t *Template) Format {
 		}
 	}
 	if f.ThinkStart != "" {
+		// With the template's default variables; a request that sets
+		// enable_thinking and the like should call ForPrompt with the
+		// prompt it actually rendered.
 		msgs := []any{map[string]any{"role": "user", "content": "x"}}
 		out, err := t.Render(Options{Messages: msgs, AddGenerationPrompt: true,
 			SpecialTokens: map[string]string{"bos_token": "", "eos_token": ""}})
-		if err == nil && strings.HasSuffix(strings.TrimRightFunc(out, isPySpace), f.ThinkStart) {
-			f.ThinkInPrompt = true
+		if err == nil {
+			f = f.ForPrompt(out)
 		}
+	}
+	return f
+}
+
+// ForPrompt returns f with ThinkInPrompt set from the prompt actually
+// rendered for a request: true when it ends inside an open think block
+// (kwargs such as enable_thinking decide that in many templates).
+func (f Format) ForPrompt(prompt string) Format {
+	if f.ThinkStart != "" {
+		f.ThinkInPrompt = strings.HasSuffix(strings.TrimRightFunc(prompt, isPySpace), f.ThinkStart)
 	}
 	return f
 }
@@ -367,7 +380,10 @@ func parseCallSection(t ToolFormat, s string, final bool) ([]ToolCall, error) {
 				}
 				return calls, err
 			}
-			calls = append(calls, ToolCall{Name: strings.TrimSpace(name), Arguments: norm})
+			// Mistral Small 3.2 and later put the call's id between the
+			// name and the arguments: f[CALL_ID]id[ARGS]{…}.
+			name, id, _ := strings.Cut(name, "[CALL_ID]")
+			calls = append(calls, ToolCall{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Arguments: norm})
 		}
 		return calls, nil
 	case ToolsDeepSeek:

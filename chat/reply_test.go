@@ -85,49 +85,78 @@ func TestReplyRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.tmpl, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join("testdata", "templates", c.tmpl))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tm, err := Parse(string(src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := DetectFormat(tm)
-			if f.Tools != c.format {
-				t.Fatalf("detected %q, want %q", f.Tools, c.format)
-			}
-			var text string
-			ok := false
-			for _, v := range []string{`"", {"city": "Paris", "days": 3}`, `null, {"city": "Paris", "days": 3}`,
-				`"", "{\"city\": \"Paris\", \"days\": 3}"`, `null, "{\"city\": \"Paris\", \"days\": 3}"`} {
-				content, args, _ := strings.Cut(v, ", ")
-				conv, _ := DecodeJSON([]byte(`[{"role":"user","content":"Weather in Paris?"},
-					{"role":"assistant","content":` + content + `,"tool_calls":[{"id":"call0abcd","type":"function","function":{"name":"get_weather","arguments":` + args + `}}]}]`))
-				text, ok = replyFromTemplate(t, tm, conv.(*List).Items, tools)
-				if !ok {
-					continue
-				}
-				r, err := ParseReply(f, text)
-				if err == nil && len(r.ToolCalls) == 1 && sameJSON(t, r.ToolCalls[0].Arguments, want.Arguments) {
-					break
-				}
-			}
-			if !ok {
-				t.Fatalf("template did not render the tool call turn")
-			}
-			r := streamParse(t, f, text)
-			if len(r.ToolCalls) != 1 {
-				t.Fatalf("reply %q: got %d calls (%+v), want 1", text, len(r.ToolCalls), r)
-			}
-			got := r.ToolCalls[0]
-			if got.Name != want.Name || !sameJSON(t, got.Arguments, want.Arguments) {
-				t.Fatalf("reply %q: got %+v, want %+v", text, got, want)
-			}
-			if strings.TrimSpace(r.Content) != "" {
-				t.Errorf("reply %q: unexpected content %q", text, r.Content)
-			}
+			roundTrip(t, filepath.Join("testdata", "templates", c.tmpl), c.format, tools, want)
 		})
+	}
+}
+
+// roundTrip renders an assistant tool call through the template at path,
+// parses the rendered reply (whole and one character at a time) and
+// requires the same call back.
+func roundTrip(t *testing.T, path string, format ToolFormat, tools []any, want ToolCall) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := Parse(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := DetectFormat(tm)
+	if f.Tools != format {
+		t.Fatalf("detected %q, want %q", f.Tools, format)
+	}
+	var text string
+	ok := false
+	for _, v := range []string{`"", {"city": "Paris", "days": 3}`, `null, {"city": "Paris", "days": 3}`,
+		`"", "{\"city\": \"Paris\", \"days\": 3}"`, `null, "{\"city\": \"Paris\", \"days\": 3}"`} {
+		content, args, _ := strings.Cut(v, ", ")
+		conv, _ := DecodeJSON([]byte(`[{"role":"user","content":"Weather in Paris?"},
+			{"role":"assistant","content":` + content + `,"tool_calls":[{"id":"call0abcd","type":"function","function":{"name":"get_weather","arguments":` + args + `}}]}]`))
+		text, ok = replyFromTemplate(t, tm, conv.(*List).Items, tools)
+		if !ok {
+			continue
+		}
+		r, err := ParseReply(f, text)
+		if err == nil && len(r.ToolCalls) == 1 && sameJSON(t, r.ToolCalls[0].Arguments, want.Arguments) {
+			break
+		}
+	}
+	if !ok {
+		t.Fatalf("template did not render the tool call turn")
+	}
+	r := streamParse(t, f, text)
+	if len(r.ToolCalls) != 1 {
+		t.Fatalf("reply %q: got %d calls (%+v), want 1", text, len(r.ToolCalls), r)
+	}
+	got := r.ToolCalls[0]
+	if got.Name != want.Name || !sameJSON(t, got.Arguments, want.Arguments) {
+		t.Fatalf("reply %q: got %+v, want %+v", text, got, want)
+	}
+	if strings.TrimSpace(r.Content) != "" {
+		t.Errorf("reply %q: unexpected content %q", text, r.Content)
+	}
+}
+
+// TestReplyRoundTripCorpus covers the formats whose templates are only in
+// the shared corpus: Mistral's [TOOL_CALLS]name[ARGS] and Functionary.
+func TestReplyRoundTripCorpus(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "testdata", "templates", "llama.cpp")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("%s not found: the shared template corpus is not beside this checkout", dir)
+	}
+	toolsV, _ := DecodeJSON([]byte(`[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city"]}}}]`))
+	tools := toolsV.(*List).Items
+	want := ToolCall{Name: "get_weather", Arguments: `{"city":"Paris","days":3}`}
+	for _, c := range []struct {
+		file   string
+		format ToolFormat
+	}{
+		{"Mistral-Small-3.2-24B-Instruct-2506.jinja", ToolsMistralArgs},
+		{"unsloth-mistral-Devstral-Small-2507.jinja", ToolsMistralArgs},
+		{"meetkai-functionary-medium-v3.1.jinja", ToolsFunctionary},
+	} {
+		t.Run(c.file, func(t *testing.T) { roundTrip(t, filepath.Join(dir, c.file), c.format, tools, want) })
 	}
 }
 
@@ -179,5 +208,39 @@ func TestReplyHarmony(t *testing.T) {
 	r = streamParse(t, f, "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Paris\"}<|call|>")
 	if len(r.ToolCalls) != 1 || r.ToolCalls[0].Name != "get_weather" || r.ToolCalls[0].Arguments != `{"city":"Paris"}` {
 		t.Fatalf("got %+v", r)
+	}
+}
+
+// TestThinkInPromptCorpus: templates whose generation prompt opens the
+// think block (QwQ) are detected as such, and a reply that starts inside
+// the block splits into reasoning and content, streamed or whole.
+func TestThinkInPromptCorpus(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "testdata", "templates", "llama.cpp", "Qwen-QwQ-32B.jinja")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("%s not found: the shared template corpus is not beside this checkout", path)
+	}
+	tm, err := Parse(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This version of the template closes the block unless the request
+	// sets enable_thinking, so the default format does not start inside it.
+	f := DetectFormat(tm)
+	if f.ThinkInPrompt || f.ThinkStart != "<think>" || f.ThinkEnd != "</think>" {
+		t.Fatalf("QwQ by default: format %+v, want think markers with the block closed in the prompt", f)
+	}
+	msgs := []any{map[string]any{"role": "user", "content": "2+2?"}}
+	prompt, err := tm.Render(Options{Messages: msgs, AddGenerationPrompt: true, Kwargs: map[string]any{"enable_thinking": true}})
+	if err != nil || !strings.HasSuffix(prompt, "<think>\n") {
+		t.Fatalf("generation prompt %q (err %v) does not end inside the think block", prompt, err)
+	}
+	f = f.ForPrompt(prompt)
+	if !f.ThinkInPrompt {
+		t.Fatal("ForPrompt did not see the open think block")
+	}
+	r := streamParse(t, f, "Two plus two.\n</think>\n\nIt is 4.")
+	if r.Reasoning != "Two plus two." || r.Content != "It is 4." {
+		t.Fatalf("parsed %+v", r)
 	}
 }

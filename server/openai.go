@@ -299,9 +299,13 @@ func chatPrompt(lm *loadedModel, msgs []chatMessage, tools []json.RawMessage, kw
 	if len(toolVals) > 0 && lm.formats[1] != nil {
 		f = lm.formats[1]
 	}
-	if f != nil && len(toolVals) == 0 {
-		nf := *f
-		nf.Tools = chat.ToolsNone
+	if f != nil {
+		// Whether the reply starts inside a think block depends on this
+		// request's kwargs (enable_thinking…): read it off the prompt.
+		nf := f.ForPrompt(text)
+		if len(toolVals) == 0 {
+			nf.Tools = chat.ToolsNone
+		}
 		f = &nf
 	}
 	return ids, f, nil
