@@ -122,30 +122,43 @@ type page struct {
 	ctx     context.Context
 }
 
+// evalResult is the reply to Runtime.evaluate.
+type evalResult struct {
+	Result struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"result"`
+	ExceptionDetails *struct {
+		Text      string `json:"text"`
+		Exception struct {
+			Description string `json:"description"`
+		} `json:"exception"`
+	} `json:"exceptionDetails"`
+}
+
 // eval runs a JavaScript expression in the page (awaiting a promise) and
 // returns its value as JSON.
 func (p *page) eval(expr string) json.RawMessage {
 	p.t.Helper()
-	var res struct {
-		Result struct {
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		ExceptionDetails *struct {
-			Text      string `json:"text"`
-			Exception struct {
-				Description string `json:"description"`
-			} `json:"exception"`
-		} `json:"exceptionDetails"`
-	}
-	err := p.c.call(p.ctx, p.session, "Runtime.evaluate", map[string]any{
-		"expression": expr, "returnByValue": true, "awaitPromise": true}, &res)
+	var res evalResult
+	v, err := p.tryEval(expr, &res)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if e := res.ExceptionDetails; e != nil {
-		p.t.Fatalf("%s: %s %s", expr, e.Text, e.Exception.Description)
+	return v
+}
+
+// tryEval evaluates expr, returning CDP errors (such as an evaluation
+// interrupted by a navigation) instead of failing the test.
+func (p *page) tryEval(expr string, res *evalResult) (json.RawMessage, error) {
+	err := p.c.call(p.ctx, p.session, "Runtime.evaluate", map[string]any{
+		"expression": expr, "returnByValue": true, "awaitPromise": true}, res)
+	if err != nil {
+		return nil, err
 	}
-	return res.Result.Value
+	if e := res.ExceptionDetails; e != nil {
+		return nil, fmt.Errorf("%s: %s %s", expr, e.Text, e.Exception.Description)
+	}
+	return res.Result.Value, nil
 }
 
 // waitFor polls a JavaScript condition until it is true.
@@ -153,9 +166,15 @@ func (p *page) waitFor(what, cond string, timeout time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		v := p.eval("!!(" + cond + ")")
-		if string(v) == "true" {
+		// A page that is navigating (the key form submits and reloads)
+		// answers "navigated or closed": keep polling until the deadline.
+		var res evalResult
+		v, err := p.tryEval("!!("+cond+")", &res)
+		if err == nil && string(v) == "true" {
 			return
+		}
+		if err != nil && time.Now().After(deadline) {
+			p.t.Fatalf("waiting for %s: %v", what, err)
 		}
 		if time.Now().After(deadline) {
 			p.screenshot("timeout")
