@@ -12,7 +12,6 @@ import (
 
 	"github.com/hearthlm/hearth/chat"
 	"github.com/hearthlm/hearth/gguf"
-	"github.com/hearthlm/hearth/kernels"
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/llama" // register the architectures
 	"github.com/hearthlm/hearth/plan"
@@ -26,10 +25,6 @@ type Options struct {
 	Context int // 0: the largest that fits, up to the trained context
 	// NoPlan skips the memory check (tools that only read the file).
 	NoPlan bool
-	// Exact follows llama.cpp's summation order everywhere, including its
-	// repacked Q4_0/Q4_K weights, at a large speed cost for those types
-	// (kernels.SetExactRepack; it applies to the whole process).
-	Exact bool
 }
 
 // Model is a GGUF file loaded for inference: weights, tokenizer and chat
@@ -57,9 +52,6 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 	tok, err := tokenizer.FromGGUF(f.Metadata)
 	if err != nil {
 		return nil, err
-	}
-	if opts.Exact {
-		kernels.SetExactRepack(true)
 	}
 	machine := plan.Detect()
 	threads := opts.Threads

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"github.com/hearthlm/hearth/kernels"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -20,9 +19,6 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv("HEARTH_RSS_PROBE"); spec != "" {
 		os.Exit(rssProbe(spec))
 	}
-	// The golden tests compare with llama.cpp bit for bit: follow its
-	// repacked-weight order for Q4_0/Q4_K too (see kernels.SetExactRepack).
-	kernels.SetExactRepack(true)
 	os.Exit(m.Run())
 }
 

@@ -2,8 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"os"
-	"sync/atomic"
 
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/quant"
@@ -61,24 +59,31 @@ const rowsPerChunk = 16
 
 // quantTask converts activation row t to the weights' dot-product type.
 // Rows below gemmRows are those ggml's repacked product quantizes four at
-// a time for its gemm (quant.QuantizeRowRepack).
+// a time for its gemm (quant.QuantizeRowRepack). For repacked weights the
+// rows are prepared for RepackDotRowsN (repackPrepare).
 type quantTask struct {
-	vt        gguf.Type
+	wt, vt    gguf.Type
 	x         []float32
 	xq        []byte
 	cols, qrb int
+	repack    bool
 	gemmRows  int
 }
 
 func (q *quantTask) RunChunk(_, t int) {
 	src, dst := q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb]
+	if !q.repack {
+		quantizeRow(q.vt, src, dst)
+		return
+	}
 	if t < q.gemmRows {
 		if err := quant.QuantizeRowRepack(q.vt, src, dst); err != nil {
 			panic(err)
 		}
-		return
+	} else {
+		quantizeRow(q.vt, src, dst)
 	}
-	quantizeRow(q.vt, src, dst)
+	repackPrepare(q.wt, q.cols, dst)
 }
 
 // dotTask computes rows [c*rowsPerChunk, …) of the product for all tokens.
@@ -101,9 +106,7 @@ func (d *dotTask) RunChunk(_, c int) {
 	r1 := min(r0+rowsPerChunk, w.Rows)
 	wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
 	if d.repack {
-		for t := 0; t < d.n; t++ {
-			quant.RepackDotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1], t < d.gemmRows)
-		}
+		RepackDotRowsN(w.Type, w.Cols, wb, r1-r0, d.xq, d.qrb, d.n, d.gemmRows, d.out[r0:], w.Rows)
 		return
 	}
 	if d.tiny {
@@ -125,20 +128,20 @@ func (d *dotTask) RunChunk(_, c int) {
 // converted to the type ggml pairs with the weight type, as ggml does, so
 // the rounding matches llama.cpp's. For F32/F16/BF16 weights and two or
 // more rows, the products follow tinyBLAS's summation order, as ggml's
-// batched path does; with SetExactRepack(true), for the Q4_0/Q4_K weights
-// ggml-cpu repacks on AVX2 (quant.RepackOK), its gemm/gemv order;
-// otherwise vec_dot's (assembly where available, bit-identical to the Go
-// reference).
+// batched path does; for the Q4_0/Q4_K weights ggml-cpu repacks on AVX2
+// (quant.RepackOK), its gemm/gemv order (RepackDotRowsN); otherwise
+// vec_dot's (assembly where available, bit-identical to the Go reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
-	xq := ws.bytes(n * qrb)
-	repack := exactRepack.Load() && quant.RepackOK(w.Type, w.Rows, w.Cols)
+	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
 	gemmRows := 0
 	if repack {
 		gemmRows = quant.RepackGemmRows(n)
+		qrb = repackRowBytes(w.Type, w.Cols)
 	}
-	ws.qt = quantTask{vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb, gemmRows: gemmRows}
+	xq := ws.bytes(n * qrb)
+	ws.qt = quantTask{wt: w.Type, vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb, repack: repack, gemmRows: gemmRows}
 	if n >= 4 {
 		p.RunTask(n, &ws.qt)
 	} else {
@@ -159,20 +162,3 @@ func quantizeRow(t gguf.Type, src []float32, dst []byte) {
 		panic(err)
 	}
 }
-
-// exactRepack selects llama.cpp's CPU_REPACK summation order for Q4_0 and
-// Q4_K weights. That order has no assembly yet and runs about 8× slower
-// than the vec_dot-order kernels, so it is off by default: results then
-// differ from llama.cpp's in float rounding only (last-bit differences in
-// the sums, which greedy decoding of trained models almost never sees).
-// HEARTH_EXACT=1 in the environment turns it on at start-up.
-var exactRepack atomic.Bool
-
-func init() { exactRepack.Store(os.Getenv("HEARTH_EXACT") == "1") }
-
-// SetExactRepack turns llama.cpp's repacked-weight summation order for
-// Q4_0/Q4_K on or off for every model in the process.
-func SetExactRepack(on bool) { exactRepack.Store(on) }
-
-// ExactRepack reports whether the repacked-weight order is on.
-func ExactRepack() bool { return exactRepack.Load() }

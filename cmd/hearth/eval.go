@@ -31,7 +31,6 @@ func evalCmd() *cobra.Command {
 		top     int
 		asJSON  bool
 		threads int
-		exact   bool
 	)
 	c := &cobra.Command{
 		Use:   "eval MODEL --tokens 1,2,3 [--top K] [--json]",
@@ -44,7 +43,7 @@ most likely next tokens as [id, logit, log-probability].`,
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: threads, Exact: exact})
+			m, err := engine.Load(ref, engine.Options{Threads: threads})
 			if err != nil {
 				return err
 			}
@@ -80,6 +79,5 @@ most likely next tokens as [id, logit, log-probability].`,
 	c.Flags().IntVar(&top, "top", 10, "how many tokens to list per position")
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"positions":[{"pos":0,"top":[[id, logit, logprob], ...]}, ...]}`)
 	c.Flags().IntVarP(&threads, "threads", "t", 0, "threads (0: all cores)")
-	c.Flags().BoolVar(&exact, "exact", false, "follow llama.cpp's summation order for Q4_0/Q4_K weights too (bit-identical logits, slower)")
 	return c
 }

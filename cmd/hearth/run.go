@@ -31,7 +31,6 @@ type runFlags struct {
 	raw           bool
 	system        string
 	verbose       bool
-	exact         bool
 }
 
 func runCmd() *cobra.Command {
@@ -63,7 +62,7 @@ with standard input redirected, the prompt is read from it.`,
 				}
 				prompt, hasPrompt = string(b), true
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: f.threads, Context: f.ctx, Exact: f.exact})
+			m, err := engine.Load(ref, engine.Options{Threads: f.threads, Context: f.ctx})
 			if err != nil {
 				return err
 			}
@@ -93,7 +92,6 @@ with standard input redirected, the prompt is read from it.`,
 	fl.BoolVar(&f.raw, "raw", false, "send the prompt as is, without the chat template")
 	fl.StringVar(&f.system, "system", "", "system message for chat models")
 	fl.BoolVar(&f.verbose, "verbose", false, "print timings on standard error")
-	fl.BoolVar(&f.exact, "exact", false, "follow llama.cpp's summation order for Q4_0/Q4_K weights too (bit-identical logits, much slower for those types)")
 	return c
 }
 
