@@ -106,22 +106,7 @@ func TestConvertGolden(t *testing.T) {
 					}
 				}
 			}
-			tol := 1e-3
-			if (g.Spec == "tiny-qwen3" && g.Type == "F16") || g.Spec == "tiny-gemma3" {
-				// Known: with head sizes 128 (qwen3) and 256 (gemma3),
-				// positions attending over several keys differ from
-				// llama.cpp by up to 1.05e-3 (the first position and
-				// llama's head size 64 agree to 1e-6): the attention dot
-				// products do not yet sum in ggml's order. Tighten to
-				// 1e-3 once they do.
-				tol = 2e-3
-			}
-			if g.Spec == "tiny-gemma2" {
-				// Soft-capped attention (model.attendSoftcap) still sums
-				// its dot products in plain order, not ggml's: up to
-				// 1.2e-3. Tighten to 1e-3 when it moves into kernels.
-				tol = 2e-3
-			}
+			const tol = 1e-3
 			if worst > tol {
 				t.Errorf("log-probabilities differ from llama.cpp's by up to %.2g (tolerance %g)", worst, tol)
 			}

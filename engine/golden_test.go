@@ -170,12 +170,7 @@ func synthTol(typ string) float64 {
 // ggml repacks (CPU_REPACK) follow its gemm/gemv order (quant.RepackDotRows);
 // what is left is named here.
 // Tolerances are never loosened: a check is either strict or skipped.
-var knownDiff = map[string]string{
-	"Q5_0/logprobs": "a 37-token eval differs by up to 0.21 at some positions (greedy matches). Traced (llama.Trace against " +
-		"llama.cpp's eval callback): the first op that differs is layer 0's flash attention (kqv_out-0): whole 64-wide " +
-		"(token, head) rows 1 ulp apart (tokens 6, 8, 9, 17, 20-23, 30, 31, 35), as if the softmax sum S or its 1/S scale " +
-		"differed; at token 30 that flips a q8_0 rounding of attn_output's input and the row drifts from there",
-}
+var knownDiff = map[string]string{}
 
 // skipKnown skips a check listed in knownDiff, unless HEARTH_GOLDEN_ALL is
 // set (to see what a listed check does now).

@@ -61,9 +61,24 @@ func ToF16(dst []uint16, src []float32) {
 // ggml_vec_dot_f16 (quant.DotF16) times scale, with an online softmax; the
 // weighted values are accumulated in an f16 vector acc16 (len(q)): on a new
 // maximum acc = f16(acc*ms) (ggml_vec_scale_f16), then
-// acc = f16(fma(v, vs, acc)) (ggml_vec_mad_f16), and S = fma(S, ms, vs).
+// acc = f16(fma(v, vs, acc)) (ggml_vec_mad_f16), and S = S*ms + vs with
+// the product rounded (ggml-cpu's build does not fuse it); out = acc · (1/S).
 // expf is glibc's (Expf).
 func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32, q16 []float32, acc16 []uint16) {
+	attendOnline(out, q, k, v, n, stride, scale, 0, q16, acc16)
+}
+
+// AttendOnlineSoftcap is AttendOnline with ggml's logit soft cap (Gemma 2's
+// attn_logit_softcapping, flash attention's logit_softcap): the scale is
+// divided by softcap once, and each scaled score s becomes
+// softcap·tanhf(s) (glibc's tanhf, Tanhf) before the softmax.
+func AttendOnlineSoftcap(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
+	attendOnline(out, q, k, v, n, stride, scale/softcap, softcap, q16, acc16)
+}
+
+// attendOnline is AttendOnline, with scores soft-capped when softcap is
+// not zero (scale is then already divided by it).
+func attendOnline(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
 	d := len(q)
 	q16 = q16[:d]
 	for i, x := range q {
@@ -77,6 +92,9 @@ func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32,
 	m := float32(math.Inf(-1))
 	for j := 0; j < n; j++ {
 		s := DotF16(k[j*stride:j*stride+d], q16) * scale
+		if softcap != 0 {
+			s = softcap * Tanhf(s)
+		}
 		ms, vs := float32(1), float32(1)
 		if s > m {
 			old := m
@@ -87,9 +105,15 @@ func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32,
 			vs = Expf(s - m)
 		}
 		MadF16(acc, v[j*stride:j*stride+d], vs)
-		sum = quant.FMA32(sum, ms, vs)
+		// S = S*ms + vs, rounded after the product: ggml-cpu's build
+		// does not contract it into a fused multiply-add (the explicit
+		// conversion keeps Go from fusing it either).
+		sum = float32(sum*ms) + vs
 	}
-	inv := 1 / sum
+	inv := float32(0)
+	if sum != 0 {
+		inv = 1 / sum
+	}
 	for i := range out[:d] {
 		out[i] = quant.FP16ToFP32(acc[i]) * inv
 	}

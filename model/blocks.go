@@ -6,12 +6,29 @@ import (
 
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/kernels"
-	"github.com/hearthlm/hearth/quant"
 )
 
 // Building blocks shared by the decoder-only architectures: hyperparameters
 // under llama.cpp's key names, shape checks, scratch buffers and attention
 // over the KV cache. Each architecture's forward pass strings them together.
+
+// Trace, when set (by tests comparing with llama.cpp's intermediate
+// tensors), is called by the architectures' forward passes with their
+// intermediates under the names llama.cpp's graph gives them ("Qcur-0",
+// "kqv_out-1", "result_output", ...).
+var Trace func(name string, x []float32)
+
+// TraceTensor calls Trace, when set, with name suffixed by "-li" when li
+// is not negative.
+func TraceTensor(name string, li int, x []float32) {
+	if Trace == nil {
+		return
+	}
+	if li >= 0 {
+		name = fmt.Sprintf("%s-%d", name, li)
+	}
+	Trace(name, x)
+}
 
 // Hyper are the hyperparameters most decoder architectures store under
 // "<arch>.…" keys.
@@ -207,14 +224,63 @@ func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
 }
 
 // Attention runs causal grouped-query attention for a batch over the KV
-// cache with per-thread scratch.
+// cache with per-thread scratch, by the flash-attention path ggml-cpu takes
+// for the ubatch: one_chunk (kernels.AttendOnline) below 64 query rows,
+// the tiled path (kernels.AttendTiled) from 64 rows on.
 type Attention struct {
 	// Softcap, when non-zero, bounds the scaled scores s to
 	// Softcap·tanh(s/Softcap) (Gemma 2).
 	Softcap float32
 
-	q16   [][]float32
-	acc16 [][]uint16
+	f32  [][]float32 // per worker: the f16-rounded query or the tiled accumulator, then a KV tile of scores
+	acc  [][]uint16  // per worker: the f16 value accumulator of one_chunk
+	task attnTask
+}
+
+// attnTask is one Run: chunk i is batch entry i, all its heads. Attention
+// keeps it so that a Run allocates nothing.
+type attnTask struct {
+	a                    *Attention
+	c                    *Cache
+	li                   int
+	b                    *Batch
+	q, out               []float32
+	heads, group, d, kvd int
+	scale                float32
+	window               int
+	tiled                bool
+}
+
+func (t *attnTask) RunChunk(s, i int) {
+	c, b, D := t.c, t.b, t.d
+	qd, kvd := t.heads*D, t.kvd
+	seq, pos := int(b.Seq[i]), int(b.Pos[i])
+	first := 0
+	if t.window > 0 && pos+1 > t.window {
+		first = pos + 1 - t.window
+	}
+	n := pos + 1 - first
+	base := (seq*c.Ctx + first) * kvd
+	K, V := c.K[t.li], c.V[t.li]
+	f32, acc := t.a.f32[s], t.a.acc[s]
+	softcap := t.a.Softcap
+	for h := 0; h < t.heads; h++ {
+		kv := base + h/t.group*D
+		out, q := t.out[i*qd+h*D:i*qd+(h+1)*D], t.q[i*qd+h*D:i*qd+(h+1)*D]
+		switch {
+		case softcap != 0:
+			// ggml's tiled path soft-caps too; AttendTiled has no soft
+			// cap, so batches of 64+ rows take one_chunk's order here.
+			kernels.AttendOnlineSoftcap(out, q, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:D], acc)
+		case t.tiled:
+			// ggml's KV tiles start at cell 0 and mask the cells before
+			// the window; AttendTiled's start at the window's first cell,
+			// which is the same tiling when first is a multiple of 64.
+			kernels.AttendTiled(out, q, K[kv:], V[kv:], n, kvd, t.scale, f32[:D], f32[D:])
+		default:
+			kernels.AttendOnline(out, q, K[kv:], V[kv:], n, kvd, t.scale, f32[:D], acc)
+		}
+	}
 }
 
 // StoreKV writes the keys and values of batch entry i (kvd floats each)
@@ -228,38 +294,23 @@ func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 
 // Run computes out (n × heads·headDim) from the queries q for every batch
 // entry over the cached positions 0..pos of its sequence. window > 0 limits
-// each query to the last window positions (sliding-window attention).
+// each query to the last window positions (sliding-window attention). It
+// allocates nothing once its scratch fits the pool and head size.
 func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out []float32, heads, kvHeads, headDim int, scale float32, window int) {
 	D := headDim
-	qd, kvd := heads*D, kvHeads*D
-	group := heads / kvHeads
 	threads := pool.Threads()
-	if len(a.q16) != threads || (threads > 0 && len(a.q16[0]) != D) {
-		a.q16 = make([][]float32, threads)
-		a.acc16 = make([][]uint16, threads)
-		for i := range a.q16 {
-			a.q16[i] = make([]float32, D)
-			a.acc16[i] = make([]uint16, D)
+	if len(a.f32) != threads || (threads > 0 && len(a.acc[0]) != D) {
+		a.f32 = make([][]float32, threads)
+		a.acc = make([][]uint16, threads)
+		for i := range a.f32 {
+			a.f32[i] = make([]float32, D+kernels.TiledKV)
+			a.acc[i] = make([]uint16, D)
 		}
 	}
-	pool.Run(b.Len(), func(s, i int) {
-		seq, pos := int(b.Seq[i]), int(b.Pos[i])
-		first := 0
-		if window > 0 && pos+1 > window {
-			first = pos + 1 - window
-		}
-		base := (seq*c.Ctx + first) * kvd
-		for h := 0; h < heads; h++ {
-			kh := h / group
-			if a.Softcap != 0 {
-				attendSoftcap(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
-					c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.Softcap, a.q16[s], a.acc16[s])
-				continue
-			}
-			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
-				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1-first, kvd, scale, a.q16[s], a.acc16[s])
-		}
-	})
+	a.task = attnTask{a: a, c: c, li: li, b: b, q: q, out: out, heads: heads, group: heads / kvHeads, d: D, kvd: kvHeads * D,
+		scale: scale, window: window, tiled: kernels.UseTiled(b.Len(), D)}
+	pool.RunTask(b.Len(), &a.task)
+	a.task = attnTask{} // drop references to the caller's cache and slices
 }
 
 // DecoderLayer holds one block of a llama-family decoder. Optional parts
@@ -419,6 +470,8 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			AddBias(k, l.KBias, n)
 			AddBias(v, l.VBias, n)
 		}
+		TraceTensor("attn_norm", li, xn)
+		TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
 			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
 			for h := 0; h < p.Heads; h++ {
@@ -437,9 +490,13 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			}
 			StoreKV(c, li, b, i, k, v)
 		}
+		TraceTensor("Qcur", li, q)
+		TraceTensor("Kcur", li, k)
 		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
+		TraceTensor("kqv_out", li, at)
 		m.pool.MatMul(&m.ws, l.O, at, n, o)
 		kernels.Add(x, o)
+		TraceTensor("ffn_inp", li, x)
 
 		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
 		RMSNormRows(xn, x, l.FFNNorm, n, p.Eps)
@@ -449,7 +506,9 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
 		}
 		m.pool.MatMul(&m.ws, l.Down, g, n, o)
+		TraceTensor("ffn_out", li, o)
 		kernels.Add(x, o)
+		TraceTensor("l_out", li, x)
 	}
 	if nOut == 0 {
 		return nil, nil
@@ -457,54 +516,8 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	buf.sel = Grow(buf.sel, nOut*E)
 	buf.logits = Grow(buf.logits, nOut*p.Vocab)
 	SelectNorm(buf.sel, x, m.OutNorm, b, p.Eps)
+	TraceTensor("result_norm", -1, buf.sel)
 	m.pool.MatMul(&m.ws, m.Out, buf.sel, nOut, buf.logits)
+	TraceTensor("result_output", -1, buf.logits)
 	return buf.logits, nil
-}
-
-// attendSoftcap is attention over an f16 cache with soft-capped scores, in
-// the form of ggml's CPU flash attention (f16 query, online softmax, f16
-// value accumulator): s = cap·tanh(q·k · scale/cap).
-//
-// TODO: move into kernels next to AttendOnline (a softcap parameter there)
-// so that it shares its dot-product order.
-func attendSoftcap(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
-	d := len(q)
-	for i, x := range q {
-		q16[i] = quant.FP16ToFP32(quant.FP32ToFP16(x))
-	}
-	acc := acc16[:d]
-	for i := range acc {
-		acc[i] = 0
-	}
-	scale /= softcap
-	var sum float32
-	m := float32(math.Inf(-1))
-	for j := 0; j < n; j++ {
-		kr := k[j*stride : j*stride+d]
-		var s float32
-		for i, x := range q16[:d] {
-			s += x * quant.FP16ToFP32(kr[i])
-		}
-		s = softcap * float32(math.Tanh(float64(s*scale)))
-		ms, vs := float32(1), float32(1)
-		if s > m {
-			old := m
-			m = s
-			ms = float32(math.Exp(float64(old - m)))
-			for i := range acc {
-				acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) * ms)
-			}
-		} else {
-			vs = float32(math.Exp(float64(s - m)))
-		}
-		vr := v[j*stride : j*stride+d]
-		for i := range acc {
-			acc[i] = quant.FP32ToFP16(quant.FP16ToFP32(acc[i]) + quant.FP16ToFP32(vr[i])*vs)
-		}
-		sum = sum*ms + vs
-	}
-	inv := 1 / sum
-	for i := range out[:d] {
-		out[i] = quant.FP16ToFP32(acc[i]) * inv
-	}
 }

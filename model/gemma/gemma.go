@@ -169,6 +169,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	for i := range x {
 		x[i] *= embScale
 	}
+	model.TraceTensor("inp_scaled", -1, x)
 
 	for li := range m.layers {
 		l := &m.layers[li]
@@ -184,6 +185,8 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		m.pool.MatMul(&m.ws, l.q, xn, n, q)
 		m.pool.MatMul(&m.ws, l.k, xn, n, k)
 		m.pool.MatMul(&m.ws, l.v, xn, n, v)
+		model.TraceTensor("attn_norm", li, xn)
+		model.TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
 			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, base, scale, nil)
 			for h := 0; h < p.Heads; h++ {
@@ -192,9 +195,6 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 					kernels.RMSNorm(qh, qh, l.qNorm, p.Eps)
 				}
 				kernels.RopeNeox(qh, m.rope, p.RopeDims)
-				for j := range qh {
-					qh[j] *= m.qScale
-				}
 			}
 			for h := 0; h < p.KVHeads; h++ {
 				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
@@ -205,20 +205,36 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			}
 			model.StoreKV(c, li, b, i, k, v)
 		}
+		model.TraceTensor("Qcur", li, q)
+		model.TraceTensor("Kcur", li, k)
+		for i := range q {
+			q[i] *= m.qScale
+		}
 		m.att.Softcap = p.AttnSoftcap
 		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
+		model.TraceTensor("kqv_out", li, at)
 		m.pool.MatMul(&m.ws, l.o, at, n, o)
+		model.TraceTensor("attn_out", li, o)
 		model.RMSNormRows(o, o, l.postAttnNorm, n, p.Eps)
+		model.TraceTensor("attn_post_norm", li, o)
 		kernels.Add(x, o)
+		model.TraceTensor("sa_out", li, x)
 
 		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
 		m.pool.MatMul(&m.ws, l.gate, xn, n, g)
 		m.pool.MatMul(&m.ws, l.up, xn, n, u)
+		model.TraceTensor("ffn_norm", li, xn)
+		model.TraceTensor("ffn_gate", li, g)
+		model.TraceTensor("ffn_up", li, u)
 		GeGLU(g, u)
+		model.TraceTensor("ffn_geglu", li, g)
 		m.pool.MatMul(&m.ws, l.down, g, n, o)
+		model.TraceTensor("ffn_out", li, o)
 		model.RMSNormRows(o, o, l.postFFNNorm, n, p.Eps)
+		model.TraceTensor("ffn_post_norm", li, o)
 		kernels.Add(x, o)
+		model.TraceTensor("l_out", li, x)
 	}
 	if nOut == 0 {
 		return nil, nil
@@ -226,28 +242,33 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	buf.sel = model.Grow(buf.sel, nOut*E)
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
 	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
+	model.TraceTensor("result_norm", -1, buf.sel)
 	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
 	if c := p.FinalSoftcap; c != 0 {
-		// logits = c · tanh(logits / c), scaling by 1/c as ggml does
+		// logits = c · tanh(logits / c) as ggml's graph computes it:
+		// scale by 1/c, glibc's tanhf, scale by c.
 		inv := 1 / c
 		for i, v := range buf.logits {
-			buf.logits[i] = float32(math.Tanh(float64(v*inv))) * c
+			buf.logits[i] = kernels.Tanhf(v*inv) * c
 		}
 	}
+	model.TraceTensor("result_output", -1, buf.logits)
 	return buf.logits, nil
 }
 
 // geluTable holds GELU (tanh form) of every float16 input, rounded to
 // float16: ggml-cpu evaluates GELU by looking its input up here, and we
-// must round the same way to match it.
+// must round the same way to match it. Each entry is computed as
+// ggml_cpu_init's build does it: 1 + a·x·x as one fused multiply-add
+// (fma(x, a·x, 1)), glibc's tanhf (kernels.Tanhf), the other products
+// rounded one by one.
 var geluTable = func() []float32 {
 	t := make([]float32, 1<<16)
 	const a, s2pi = float32(0.044715), float32(0.79788456080286535587989211986876)
 	for i := range t {
 		x := quant.FP16ToFP32(uint16(i))
-		inner := float32(s2pi * x)
-		inner = float32(inner * float32(1+float32(float32(a*x)*x)))
-		y := float32(float32(0.5*x) * float32(1+float32(math.Tanh(float64(inner)))))
+		inner := float32(s2pi*x) * quant.FMA32(x, a*x, 1)
+		y := float32(0.5*x) * float32(kernels.Tanhf(inner)+1)
 		t[i] = quant.FP16ToFP32(quant.FP32ToFP16(y))
 	}
 	return t

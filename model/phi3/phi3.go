@@ -152,7 +152,10 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			}
 			model.StoreKV(c, li, b, i, k, v)
 		}
-		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, p.SlidingWindow)
+		// No sliding window: llama.cpp ignores phi3.attention.sliding_window
+		// (it disables Phi-3's SWA, models/phi3.cpp) and attends over
+		// every cached position.
+		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, 0)
 		m.pool.MatMul(&m.ws, l.o, at, n, o)
 		kernels.Add(x, o)
 

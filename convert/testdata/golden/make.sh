@@ -3,9 +3,20 @@
 # architecture (internal/testmodel, seed 1, byte-level tokenizer), converted
 # by `hearth convert`, then run by llama.cpp (the oracle of
 # ../shared/oracles/llamacpp): 32 greedy tokens after two prompts and the
-# top-10 log-probabilities at every position of one 16-token sequence.
+# top-10 log-probabilities at every position of one 16-token sequence and,
+# except for the Gemmas, of one 80-token sequence (a ubatch of 64 rows or
+# more, for which ggml-cpu takes its tiled flash-attention path; with a
+# sliding window or soft-capped scores hearth does not reproduce that
+# path's order yet).
 # general.name is "golden": llama.cpp looks for Phi-3's <|end|> token in
 # models whose name contains "phi3", which the test vocabulary lacks.
+#
+# node-llama-cpp turns flash attention off for Gemma 2 (a restriction of
+# old llama.cpp releases), while llama.cpp itself enables it there, as for
+# every other architecture (flash_attn auto on the CPU), and hearth
+# follows llama.cpp: the Gemma 2 goldens are made by a copy of the oracle
+# script that asks for flash attention (flashAttention: true), run next to
+# the oracle's node_modules.
 #
 #   LLAMACPP=/path/to/llamacpp.mjs sh convert/testdata/golden/make.sh [SPEC:TYPE ...]   (from the repo root)
 set -eu
@@ -14,19 +25,37 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/testmodel" ./internal/testmodel/cmd/testmodel
 go build -o "$tmp/hearth" ./cmd/hearth
+mkdir "$tmp/fa"
+sed 's/sequences: 1})/sequences: 1, flashAttention: true})/' "$LLAMACPP" > "$tmp/fa/llamacpp.mjs"
+grep -q 'flashAttention: true' "$tmp/fa/llamacpp.mjs"
+ln -s "$(cd "$(dirname "$LLAMACPP")" && pwd)/node_modules" "$tmp/fa/node_modules"
+# 80 tokens: 17, 406, 795, ... ((389·i + 17) mod 1000)
+long=$(awk 'BEGIN { for (i = 0; i < 80; i++) printf "%s%d", (i ? "," : ""), (389 * i + 17) % 1000 }')
 cases=${*:-tiny-qwen3:F32 tiny-qwen3:F16 tiny-qwen2:F32 tiny-llama:F32 tiny-llama:F16 tiny-gemma3:F32 tiny-phi3:F32 tiny-gemma2:F32}
 for case in $cases; do
 	spec=${case%%:*}
 	typ=${case##*:}
+	oracle=$LLAMACPP
+	if [ "$spec" = tiny-gemma2 ]; then
+		oracle=$tmp/fa/llamacpp.mjs
+	fi
 	"$tmp/testmodel" -seed 1 hf "$spec" F32 "$tmp/$spec"
 	"$tmp/hearth" convert -q "$tmp/$spec" -o "$tmp/$spec-$typ.gguf" --type "$typ" --name golden
-	g1=$(node "$LLAMACPP" greedy "$tmp/$spec-$typ.gguf" --tokens 1,2,3 -n 32)
-	g2=$(node "$LLAMACPP" greedy "$tmp/$spec-$typ.gguf" --tokens 300,17,900,45,2,811 -n 32)
-	p=$(node "$LLAMACPP" probs "$tmp/$spec-$typ.gguf" --tokens 5,80,300,7,99,1000,3,42,650,12,512,77,260,261,8,999 --top 10 --all)
+	g1=$(node "$oracle" greedy "$tmp/$spec-$typ.gguf" --tokens 1,2,3 -n 32)
+	g2=$(node "$oracle" greedy "$tmp/$spec-$typ.gguf" --tokens 300,17,900,45,2,811 -n 32)
+	p=$(node "$oracle" probs "$tmp/$spec-$typ.gguf" --tokens 5,80,300,7,99,1000,3,42,650,12,512,77,260,261,8,999 --top 10 --all)
+	case $spec in
+	tiny-gemma*) ;;
+	*) p="$p, $(node "$oracle" probs "$tmp/$spec-$typ.gguf" --tokens "$long" --top 10 --all)" ;;
+	esac
+	made="llama.cpp via node-llama-cpp (../shared/oracles/llamacpp)"
+	if [ "$oracle" != "$LLAMACPP" ]; then
+		made="$made with flash attention on"
+	fi
 	sha=$(sha256sum "$tmp/$spec-$typ.gguf" | cut -d' ' -f1)
 	cat > "convert/testdata/golden/$spec-$typ.json" <<JSON
 {"spec": "$spec", "type": "$typ", "seed": 1, "gguf_sha256": "$sha",
- "made_by": "convert/testdata/golden/make.sh: llama.cpp via node-llama-cpp (../shared/oracles/llamacpp)",
+ "made_by": "convert/testdata/golden/make.sh: $made",
  "greedy": [$g1, $g2],
  "probs": [$p]}
 JSON
