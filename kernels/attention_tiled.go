@@ -30,6 +30,40 @@ func UseTiled(rows, d int) bool { return rows >= TiledMinRows && d%8 == 0 }
 // into acc by another fma chain over the tile's rows; out = acc / S.
 // acc and kq are scratch of len(q) and TiledKV.
 func AttendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
+	attendTiled(out, q, k, v, n, stride, scale, acc, kq)
+}
+
+// TiledHeadsScratch is the length of the scratch AttendTiledHeads needs
+// for heads query rows of d dims: their accumulators, a tile of scores, a
+// transposed K tile, and each row's running maximum and sum.
+func TiledHeadsScratch(heads, d int) int { return heads*d + TiledKV + TiledKV*d + 2*heads }
+
+// AttendTiledHeads is AttendTiled for heads query rows over the same K
+// and V (the query heads that share one KV head under grouped-query
+// attention): row h of q (d = len(q)/heads dims, rows consecutive) gives
+// row h of out, bit for bit the result of AttendTiled for that row alone.
+// Sharing the tile lets the assembly convert and transpose each K tile
+// once for all the rows. scratch must hold TiledHeadsScratch(heads, d)
+// floats.
+func AttendTiledHeads(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
+	attendTiledHeads(out, q, heads, k, v, n, stride, scale, scratch)
+}
+
+// attendTiledHeadsRows is AttendTiledHeads one row at a time.
+func attendTiledHeadsRows(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
+	if heads <= 0 {
+		return
+	}
+	d := len(q) / heads
+	acc, kq := scratch[:d], scratch[d:d+TiledKV]
+	for h := range heads {
+		attendTiled(out[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, n, stride, scale, acc, kq)
+	}
+}
+
+// attendTiledGeneric is AttendTiled in Go, operation for operation; the
+// assembly (attn_amd64.s, ops_amd64.s) reproduces it bit for bit.
+func attendTiledGeneric(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
 	d := len(q)
 	acc = acc[:d]
 	kq = kq[:TiledKV]
@@ -63,16 +97,7 @@ func AttendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, 
 			sum *= ms
 			m = tileMax
 		}
-		var ts float64
-		for g := 0; g < TiledKV; g += 8 {
-			var e [8]float32
-			for i := range e {
-				e[i] = vexpf(kq[g+i] - m)
-				kq[g+i] = e[i]
-			}
-			ts += float64(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])))
-		}
-		sum = float32(float64(sum) + ts)
+		sum = float32(float64(sum) + softMaxTileGeneric(kq, m))
 		for t := 0; t < rows; t++ {
 			vr := v[(ic+t)*stride : (ic+t)*stride+d]
 			p := kq[t]

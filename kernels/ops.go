@@ -35,14 +35,37 @@ func Add(dst, src []float32) {
 func SiLUMul(gate, up []float32) {
 	up = up[:len(gate)]
 	n8 := len(gate) &^ 7
-	for i := 0; i < n8; i++ {
-		g := gate[i]
-		gate[i] = float32(g/(1+vexpf(0-g))) * up[i]
-	}
+	siluMul8(gate[:n8], up[:n8])
 	for i := n8; i < len(gate); i++ {
 		g := gate[i]
 		gate[i] = float32(g/(1+Expf(-g))) * up[i]
 	}
+}
+
+// siluMul8Generic is the reference of siluMul8: gate[i] =
+// gate[i]/(1+vexpf(0-gate[i])) * up[i], ggml_v_silu times up, lane by lane.
+func siluMul8Generic(gate, up []float32) {
+	up = up[:len(gate)]
+	for i, g := range gate {
+		gate[i] = float32(g/(1+vexpf(0-g))) * up[i]
+	}
+}
+
+// softMaxTileGeneric is the reference of softMaxTile, the vector part of
+// ggml_vec_soft_max_f32 (AVX2): x[i] = ggml_v_expf(x[i] - m), and the sum
+// of the results taken 8 at a time, a pairwise tree within the 8 in
+// float32, each group's sum added to a float64 in order. len(x) must be a
+// multiple of 8.
+func softMaxTileGeneric(x []float32, m float32) float64 {
+	var sum float64
+	for g := 0; g+8 <= len(x); g += 8 {
+		e := (*[8]float32)(x[g : g+8])
+		for i := range e {
+			e[i] = vexpf(e[i] - m)
+		}
+		sum += float64(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])))
+	}
+	return sum
 }
 
 // vexpf is one lane of ggml_v_expf (ggml-cpu/vec.h, the AVX2+FMA version

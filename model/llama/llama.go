@@ -383,7 +383,7 @@ func (m *Model) attention(c *model.Cache, li int, b *model.Batch, q, out []float
 		m.buf.attScratch = make([][]float32, threads)
 		m.buf.acc16 = make([][]uint16, threads)
 		for i := range m.buf.attScratch {
-			m.buf.attScratch[i] = make([]float32, D+kernels.TiledKV)
+			m.buf.attScratch[i] = make([]float32, max(D+kernels.TiledKV, kernels.TiledHeadsScratch(group, D)))
 			m.buf.acc16[i] = make([]uint16, D)
 		}
 	}
@@ -395,13 +395,17 @@ func (m *Model) attention(c *model.Cache, li int, b *model.Batch, q, out []float
 		acc16 := m.buf.acc16[s]
 		seq, pos := int(b.Seq[i]), int(b.Pos[i])
 		base := seq * c.Ctx * kvd
+		if tiled {
+			// The group query heads of each KV head share its K and V tiles.
+			for kh := 0; kh < p.KVHeads; kh++ {
+				hd := i*qd + kh*group*D
+				kernels.AttendTiledHeads(out[hd:hd+group*D], q[hd:hd+group*D], group,
+					c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, m.buf.attScratch[s])
+			}
+			return
+		}
 		for h := 0; h < p.Heads; h++ {
 			kh := h / group
-			if tiled {
-				kernels.AttendTiled(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
-					c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, m.buf.attScratch[s][D:])
-				continue
-			}
 			kernels.AttendOnline(out[i*qd+h*D:i*qd+(h+1)*D], q[i*qd+h*D:i*qd+(h+1)*D],
 				c.K[li][base+kh*D:], c.V[li][base+kh*D:], pos+1, kvd, scale, q16, acc16)
 		}

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func attendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
+	attendTiledGeneric(out, q, k, v, n, stride, scale, acc, kq)
+}
+
+func attendTiledHeads(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
+	attendTiledHeadsRows(out, q, heads, k, v, n, stride, scale, scratch)
+}
