@@ -21,11 +21,15 @@ import (
 )
 
 type convGolden struct {
-	Spec   string `json:"spec"`
-	Type   string `json:"type"`
-	Seed   int64  `json:"seed"`
-	SHA256 string `json:"gguf_sha256"`
-	Greedy []struct {
+	Spec string `json:"spec"`
+	Type string `json:"type"`
+	Seed int64  `json:"seed"`
+	// Context is llama.cpp's context size when not the oracle's 2048;
+	// hearth's caches then take that size (Phi-3's long-context rope
+	// chooses its factors by it).
+	Context int    `json:"context"`
+	SHA256  string `json:"gguf_sha256"`
+	Greedy  []struct {
 		Prompt []int32 `json:"prompt_tokens"`
 		Tokens []int32 `json:"tokens"`
 	} `json:"greedy"`
@@ -40,7 +44,8 @@ type convGolden struct {
 
 // TestConvertGolden: a random checkpoint per architecture, converted, gives
 // the file llama.cpp ran for the golden (same sha256), and hearth's greedy
-// tokens and log-probabilities on it equal llama.cpp's.
+// tokens and log-probabilities on it equal llama.cpp's. Caches hold just the
+// tokens run, or the golden's context when it names one.
 func TestConvertGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/golden/*.json")
 	if len(files) == 0 {
@@ -83,14 +88,17 @@ func TestConvertGolden(t *testing.T) {
 			defer m.Close()
 			vocab := m.Info().Vocab
 			for _, c := range g.Greedy {
-				got := greedy(t, m, c.Prompt, len(c.Tokens))
+				got := greedy(t, m, c.Prompt, len(c.Tokens), g.Context)
 				if !equal(got, c.Tokens) {
 					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
 				}
 			}
 			worst := 0.0
 			for _, seq := range g.Probs {
-				cache, _ := m.NewCache(len(seq.Tokens), 1)
+				cache, err := m.NewCache(max(len(seq.Tokens), g.Context), 1)
+				if err != nil {
+					t.Fatal(err)
+				}
 				var b model.Batch
 				for i, tok := range seq.Tokens {
 					b.Add(tok, i, 0, true)
@@ -115,9 +123,9 @@ func TestConvertGolden(t *testing.T) {
 	}
 }
 
-func greedy(t *testing.T, m model.Model, prompt []int32, n int) []int32 {
+func greedy(t *testing.T, m model.Model, prompt []int32, n, ctx int) []int32 {
 	t.Helper()
-	c, err := m.NewCache(len(prompt)+n, 1)
+	c, err := m.NewCache(max(len(prompt)+n, ctx), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	AttnSoftcap   float64  `json:"attn_logit_softcapping"`
 	FinalSoftcap  float64  `json:"final_logit_softcapping"`
 	QueryScalar   float64  `json:"query_pre_attn_scalar"`
+	PartialRotary *float64 `json:"partial_rotary_factor"`
 	RopeScaling   *struct {
 		Type           string  `json:"type"`
 		RopeType       string  `json:"rope_type"`
@@ -43,7 +44,55 @@ type Config struct {
 		LowFreqFactor  float64 `json:"low_freq_factor"`
 		HighFreqFactor float64 `json:"high_freq_factor"`
 		OrigMaxPos     int     `json:"original_max_position_embeddings"`
+		// Phi-3 "longrope" (formerly "su"): rope frequency divisors for
+		// contexts up to the original one and beyond it.
+		LongFactor  []float64 `json:"long_factor"`
+		ShortFactor []float64 `json:"short_factor"`
 	} `json:"rope_scaling"`
+}
+
+// ropeScalingType is rope_scaling's rope_type, or its older spelling type.
+func (c *Config) ropeScalingType() string {
+	if c.RopeScaling == nil {
+		return ""
+	}
+	if c.RopeScaling.RopeType != "" {
+		return c.RopeScaling.RopeType
+	}
+	return c.RopeScaling.Type
+}
+
+// origContext is the context a long-context model was first trained on:
+// original_max_position_embeddings at the top level (Phi-3) or in
+// rope_scaling; def when neither says.
+func (c *Config) origContext(def int) int {
+	if c.OrigMaxPos > 0 {
+		return c.OrigMaxPos
+	}
+	if c.RopeScaling != nil && c.RopeScaling.OrigMaxPos > 0 {
+		return c.RopeScaling.OrigMaxPos
+	}
+	return def
+}
+
+// longRope reports whether the config asks for Phi-3's long-context rope
+// (rope_scaling of type "longrope" or "su" with factors): llama.cpp then
+// stores both factor sets and an attention factor.
+func (c *Config) longRope() bool {
+	t := c.ropeScalingType()
+	return (t == "longrope" || t == "su") && len(c.RopeScaling.LongFactor) > 0
+}
+
+// LongRopeAttnFactor is the factor Phi-3's long-context rope scales cos and
+// sin by, as llama.cpp's converter computes it from the extended context
+// ctx and the original one orig: sqrt(1 + ln(ctx/orig)/ln(orig)), 1 when
+// the context is not extended.
+func LongRopeAttnFactor(ctx, orig int) float64 {
+	scale := float64(ctx) / float64(orig)
+	if scale <= 1 {
+		return 1
+	}
+	return math.Sqrt(1 + math.Log(scale)/math.Log(float64(orig)))
 }
 
 // Options control Convert.
@@ -250,13 +299,21 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 	}
 	if a == "phi3" {
 		md = append(md, u32("rope.dimension_count", cfg.HeadDim))
-		orig := cfg.OrigMaxPos
-		if orig == 0 {
-			orig = ctx
-		}
+		orig := cfg.origContext(ctx)
 		md = append(md, u32("rope.scaling.original_context_length", orig))
 		if cfg.SlidingWindow != nil && *cfg.SlidingWindow > 0 {
 			md = append(md, u32("attention.sliding_window", *cfg.SlidingWindow))
+		}
+		if cfg.PartialRotary != nil && *cfg.PartialRotary != 1 {
+			return nil, fmt.Errorf("convert: config.json: partial_rotary_factor %g (partial rotary embeddings, Phi-4-mini) is not supported", *cfg.PartialRotary)
+		}
+		if cfg.longRope() {
+			rs := cfg.RopeScaling
+			if len(rs.ShortFactor) != len(rs.LongFactor) || len(rs.LongFactor) != cfg.HeadDim/2 {
+				return nil, fmt.Errorf("convert: config.json: rope_scaling has %d long and %d short factors, want %d of each (one per rotated pair)",
+					len(rs.LongFactor), len(rs.ShortFactor), cfg.HeadDim/2)
+			}
+			md = append(md, f32("rope.scaling.attn_factor", LongRopeAttnFactor(ctx, orig)))
 		}
 	}
 	if arch.gemma {
@@ -281,6 +338,10 @@ func hfMetadata(dir string, cfg *Config, arch archSpec, opts Options) (gguf.Meta
 		}
 		switch typ {
 		case "llama3", "default", "":
+		case "longrope", "su":
+			if a != "phi3" {
+				return nil, fmt.Errorf("convert: config.json: rope_scaling type %q is supported for Phi-3 only", typ)
+			}
 		case "linear":
 			md = append(md, gguf.KV{Key: a + ".rope.scaling.type", Value: gguf.Value{Type: gguf.String, V: "linear"}}, f32("rope.scaling.factor", rs.Factor))
 		default:
@@ -331,6 +392,18 @@ func tensorMap(cfg *Config, arch archSpec, st *safetensors.Model) ([]source, err
 	if rs := cfg.RopeScaling; rs != nil && (rs.RopeType == "llama3" || rs.Type == "llama3") {
 		f := Llama3RopeFactors(D, cfg.RopeTheta, rs.Factor, rs.LowFreqFactor, rs.HighFreqFactor, rs.OrigMaxPos)
 		srcs = append(srcs, source{out: OutTensor{Name: "rope_freqs.weight", Shape: []uint64{uint64(len(f))}}, values: f})
+	}
+	if arch.gguf == "phi3" && cfg.longRope() {
+		for _, f := range []struct {
+			name string
+			v    []float64
+		}{{"rope_factors_long.weight", cfg.RopeScaling.LongFactor}, {"rope_factors_short.weight", cfg.RopeScaling.ShortFactor}} {
+			v := make([]float32, len(f.v))
+			for i, x := range f.v {
+				v[i] = float32(x)
+			}
+			srcs = append(srcs, source{out: OutTensor{Name: f.name, Shape: []uint64{uint64(len(v))}}, values: v})
+		}
 	}
 	qPerm, kPerm := 0, 0
 	if arch.permuteQK {

@@ -49,6 +49,12 @@ type Spec struct {
 	// Gemma 2: soft caps of attention scores and final logits.
 	AttnSoftcap, FinalSoftcap float32
 
+	// Phi-3 long-context rope ("longrope"): per-frequency divisors for
+	// contexts up to OrigCtx (short) and beyond it (long), Ctx being the
+	// extended context (max_position_embeddings).
+	LongRope bool
+	OrigCtx  int
+
 	// Tokenizer names a folder of ../shared/testdata/hf/tokenizers
 	// ("qwen3", "llama3"); without the shared corpus a small byte-level
 	// vocabulary stands in.
@@ -463,6 +469,7 @@ var (
 func init() {
 	Specs["narrow-qwen3"] = NarrowQwen3
 	Specs["narrow-llama"] = NarrowLlama
+	Specs["tiny-phi3-longrope"] = TinyPhi3Longrope
 }
 
 // TinyPhi3 is a small Phi-3 (fused q/k/v and gate/up projections, an
@@ -470,6 +477,30 @@ func init() {
 var TinyPhi3 = Spec{
 	Name: "tiny phi3 (random)", Arch: "phi3", Embd: 256, Layers: 2, Heads: 4, KVHeads: 4, HeadDim: 64,
 	FFN: 512, Vocab: 1024, Ctx: 4096, RopeBase: 10000, Eps: 1e-5, SlidingWindow: 2047,
+}
+
+// TinyPhi3Longrope is TinyPhi3 with Phi-3-mini-128k's long-context rope:
+// a context extended from 4096 to 131072 positions (attention factor
+// sqrt(1 + ln 32 / ln 4096)) and factors that LongRopeFactors makes.
+var TinyPhi3Longrope = func() Spec {
+	s := TinyPhi3
+	s.Name, s.Ctx, s.OrigCtx, s.LongRope = "tiny phi3 longrope (random)", 131072, 4096, true
+	return s
+}()
+
+// LongRopeFactors are the spec's short and long rope factors, one per
+// rotated pair: short ones rising from 1 to 2.5 and long ones from 1 to
+// 41, with the same shape as Phi-3's (high-frequency pairs kept, the low
+// frequencies slowed most).
+func (s Spec) LongRopeFactors() (short, long []float64) {
+	n := s.HeadDim / 2
+	short, long = make([]float64, n), make([]float64, n)
+	for i := range n {
+		x := float64(i) / float64(n-1)
+		short[i] = 1 + 1.5*x*x
+		long[i] = 1 + 40*x*x*x
+	}
+	return short, long
 }
 
 // TinyGemma2 is a small Gemma 2: alternating sliding-window and global

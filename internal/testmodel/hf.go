@@ -117,6 +117,11 @@ func (s Spec) HFConfig(dtype safetensors.DType) map[string]any {
 		c["sliding_window"] = s.SlidingWindow
 		c["original_max_position_embeddings"] = s.Ctx
 		delete(c, "head_dim")
+		if s.LongRope {
+			short, long := s.LongRopeFactors()
+			c["original_max_position_embeddings"] = s.OrigCtx
+			c["rope_scaling"] = map[string]any{"type": "longrope", "short_factor": short, "long_factor": long}
+		}
 	}
 	if s.RopeFreqs {
 		c["rope_scaling"] = map[string]any{

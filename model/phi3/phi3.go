@@ -1,7 +1,15 @@
 // Package phi3 is the Phi-3 architecture as llama.cpp runs it ("phi3" in
 // GGUF): the llama block with fused q/k/v and gate/up projections, NEOX
 // rope, and queries scaled by 1/sqrt(head size) before attention.
-// Long-context (longrope) variants are not supported yet.
+//
+// Long-context variants (Phi-3-mini-128k, Phi-3.5-mini: "longrope") carry
+// two sets of rope frequency divisors, rope_factors_short.weight and
+// rope_factors_long.weight, and an attention factor. As in llama.cpp, the
+// context of a cache chooses the set: the long factors when its size per
+// sequence, rounded up to a multiple of 256 as llama.cpp rounds n_ctx,
+// exceeds the original context (rope.scaling.original_context_length),
+// the short ones otherwise; and the attention factor scales the cos and
+// sin of every rotation, whichever set applies.
 package phi3
 
 import (
@@ -32,7 +40,12 @@ type Model struct {
 	ws      kernels.Workspace
 	att     model.Attention
 	rope    []float32
-	buf     struct{ x, xn, qkv, q, k, v, at, o, gu, g, u, logits, sel []float32 }
+	// Long-context rope: factors for contexts up to origCtx and beyond
+	// (either may be nil: no factors there), and the cos/sin scale.
+	ropeShort, ropeLong []float32
+	origCtx             int
+	attnFactor          float32
+	buf                 struct{ x, xn, qkv, q, k, v, at, o, gu, g, u, logits, sel []float32 }
 }
 
 // New builds a Phi-3 model over the file's tensors.
@@ -41,10 +54,17 @@ func New(f *gguf.File, opts model.Options) (model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := f.Tensor("rope_factors_long.weight"); ok {
-		return nil, fmt.Errorf("phi3: long-context rope (rope_factors_long.weight) is not supported yet")
-	}
 	m := &Model{}
+	if m.ropeLong, err = model.OptionalVector(f, "rope_factors_long.weight", p.RopeDims/2); err != nil {
+		return nil, err
+	}
+	if m.ropeShort, err = model.OptionalVector(f, "rope_factors_short.weight", p.RopeDims/2); err != nil {
+		return nil, err
+	}
+	if m.origCtx, err = model.UintKey(f.Metadata, "phi3.rope.scaling.original_context_length", p.CtxTrain, false); err != nil {
+		return nil, err
+	}
+	m.attnFactor = model.FloatKey(f.Metadata, "phi3.rope.scaling.attn_factor", 1)
 	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
 		return nil, err
 	}
@@ -98,6 +118,16 @@ func (m *Model) Info() model.Info { return m.info }
 // Close stops the model's worker threads.
 func (m *Model) Close() { m.pool.Close() }
 
+// ropeFactors are the rope frequency divisors for a cache of ctx positions
+// per sequence: llama.cpp's choice by n_ctx_seq, which it pads to a
+// multiple of 256.
+func (m *Model) ropeFactors(ctx int) []float32 {
+	if (ctx+255)/256*256 > m.origCtx {
+		return m.ropeLong
+	}
+	return m.ropeShort
+}
+
 // NewCache allocates an f16 KV cache.
 func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
 	return model.NewCache(m.p.Layers, ctx, seqs, m.p.KVHeads*m.p.HeadDim)
@@ -128,6 +158,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		return nil, err
 	}
 	qScale := float32(1 / math.Sqrt(float64(D)))
+	factors := m.ropeFactors(c.Ctx)
 
 	for li := range m.layers {
 		l := &m.layers[li]
@@ -139,7 +170,13 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			copy(q[i*qd:(i+1)*qd], row[:qd])
 			copy(k[i*kvd:(i+1)*kvd], row[qd:qd+kvd])
 			copy(v[i*kvd:(i+1)*kvd], row[qd+kvd:])
-			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, nil)
+			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, factors)
+			if m.attnFactor != 1 {
+				// ggml's rope_yarn: cosf(θ)·mscale and sinf(θ)·mscale.
+				for j := range m.rope {
+					m.rope[j] *= m.attnFactor
+				}
+			}
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
 				kernels.RopeNeox(qh, m.rope, p.RopeDims)
