@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthlm/hearth/kernels"
 	"github.com/hearthlm/hearth/model"
 	"github.com/hearthlm/hearth/plan"
 	"github.com/hearthlm/hearth/sample"
@@ -18,11 +19,15 @@ import (
 // batching. It owns a KV cache of Slots sequences; each running request
 // holds one slot. One goroutine runs the loop: between two forward passes
 // it admits queued requests into free slots, and every forward pass carries
-// one token for each decoding sequence plus chunks of the prompts still
-// being prefilled, so a long prompt never stalls the others for more than
-// one step. A slot remembers the tokens in its cells, and a request is put
-// into the free slot sharing the longest prefix with its prompt, so a
-// conversation's next turn re-uses the cached prompt.
+// one token for each decoding sequence, all of them in one batch, plus
+// chunks of the prompts still being prefilled. While some sequence decodes,
+// a pass takes at most PrefillChunk prompt tokens, so a long prompt delays
+// the others' next tokens by a bounded amount of work per step instead of
+// stalling them for its whole prefill. A pass that carries more than one
+// sequence has fewer than mixedRows rows, so that each sequence's numbers
+// are the ones it gets alone (see mixedRows). A slot remembers the tokens
+// in its cells, and a request is put into a free slot whose cache it
+// continues, so a conversation's next turn re-uses the cached prompt.
 
 // SchedulerOptions configure a Scheduler.
 type SchedulerOptions struct {
@@ -35,7 +40,27 @@ type SchedulerOptions struct {
 	Queue int
 	// BatchTokens bounds the tokens of one forward pass (default BatchSize).
 	BatchTokens int
+	// PrefillChunk bounds the prompt tokens of a forward pass that also
+	// carries decoding sequences (default DefaultPrefillChunk). On a CPU a
+	// pass costs about the same per token whether the token is a prompt's
+	// or a decode's, so this is how much longer than a plain decode step a
+	// step may take while a new request's prompt is prefilled.
+	PrefillChunk int
 }
+
+// DefaultPrefillChunk is the default SchedulerOptions.PrefillChunk.
+const DefaultPrefillChunk = 32
+
+// mixedRows bounds the rows of a forward pass that carries several
+// sequences: from kernels.TiledMinRows rows on, a pass computes attention
+// for all its rows by ggml's tiled flash-attention path, as llama.cpp does
+// for such a ubatch, and that path rounds differently from the one-row
+// path a decoding sequence takes alone. Below it, with weights whose
+// multi-token kernels are bit-identical to the one-token ones (the
+// quantized types), a sequence's tokens do not depend on what else ran in
+// the pass. (With mixedRows or more slots decoding at once, their passes
+// are tiled regardless.)
+const mixedRows = kernels.TiledMinRows - 1
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
 var ErrQueueFull = errors.New("engine: too many requests are waiting")
@@ -119,7 +144,8 @@ type Job struct {
 	req Request
 
 	mu      sync.Mutex
-	pending Chunk
+	text    []byte // text not read yet
+	toks    []TokenInfo
 	done    bool
 	res     Result
 	err     error
@@ -136,9 +162,9 @@ type Job struct {
 func (j *Job) Next() (c Chunk, ok bool) {
 	for {
 		j.mu.Lock()
-		if j.pending.Text != "" || len(j.pending.Tokens) > 0 {
-			c = j.pending
-			j.pending = Chunk{}
+		if len(j.text) > 0 || len(j.toks) > 0 {
+			c = Chunk{Text: string(j.text), Tokens: j.toks}
+			j.text, j.toks = j.text[:0], nil
 			j.mu.Unlock()
 			return c, true
 		}
@@ -183,14 +209,22 @@ func (j *Job) wake() {
 	}
 }
 
-func (j *Job) emit(text string, tok *TokenInfo) {
+// emit hands output to the reader. first, when not zero, is the time of
+// the first sampled token. It wakes the reader only when there is output.
+func (j *Job) emit(text []byte, tok *TokenInfo, first time.Time) {
 	j.mu.Lock()
-	j.pending.Text += text
-	if tok != nil {
-		j.pending.Tokens = append(j.pending.Tokens, *tok)
+	if !first.IsZero() && j.firstTok.IsZero() {
+		j.firstTok = first
 	}
+	j.text = append(j.text, text...)
+	if tok != nil {
+		j.toks = append(j.toks, *tok)
+	}
+	out := len(text) > 0 || tok != nil
 	j.mu.Unlock()
-	j.wake()
+	if out {
+		j.wake()
+	}
 }
 
 func (j *Job) finish(r Result, err error) {
@@ -211,6 +245,12 @@ type SchedulerStats struct {
 	GeneratedTokens       int64
 	Steps                 int64 // forward passes
 	Requests              int64 // finished requests
+	// DecodeSteps are the forward passes that carried decoding sequences
+	// and DecodeTokens those sequences' tokens summed over the passes:
+	// DecodeTokens/DecodeSteps is the mean decode batch. MaxDecodeBatch
+	// is the most sequences one pass decoded.
+	DecodeSteps, DecodeTokens int64
+	MaxDecodeBatch            int
 }
 
 // Scheduler runs requests on one model with continuous batching.
@@ -231,6 +271,16 @@ type Scheduler struct {
 	slots []*slot
 	batch model.Batch
 	clock int64
+	// per-step scratch, reused so that a step allocates nothing
+	order []*slot // slots in the order of their logits rows
+	pre   []*slot // slots still prefilling
+	free  []*slot // slots without a job
+	// counters of the current step, added to stats once per step
+	genCount int64
+	// stepHook, when set (by tests, before the loop starts), is called
+	// after each forward pass with its decode and prompt tokens and the
+	// number of sequences it carried.
+	stepHook func(decode, prompt, seqs int)
 }
 
 type slot struct {
@@ -243,6 +293,7 @@ type slot struct {
 	prefill  int     // prompt tokens in the cache so far
 	next     int32   // sampled token to feed, when decoding
 	decoding bool
+	chunk    int // prompt tokens in the current forward pass
 	smp      *sample.Sampler
 	dec      *streamText
 	gen      []int32
@@ -284,6 +335,16 @@ func SlotContext(m *Model, slots int) int {
 // NewScheduler starts a scheduler over m. Close stops it. Nothing else may
 // run m.Net while the scheduler is open.
 func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
+	s, err := newScheduler(m, o)
+	if err != nil {
+		return nil, err
+	}
+	go s.loop()
+	return s, nil
+}
+
+// newScheduler is NewScheduler without starting the loop.
+func newScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 	if o.Slots <= 0 {
 		o.Slots = 4
 	}
@@ -297,6 +358,10 @@ func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 		o.BatchTokens = BatchSize
 	}
 	o.BatchTokens = max(o.BatchTokens, o.Slots+1)
+	if o.PrefillChunk <= 0 {
+		o.PrefillChunk = DefaultPrefillChunk
+	}
+	o.PrefillChunk = min(o.PrefillChunk, o.BatchTokens)
 	c, err := m.Net.NewCache(o.Ctx, o.Slots)
 	if err != nil {
 		return nil, err
@@ -307,7 +372,6 @@ func NewScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 		s.slots = append(s.slots, &slot{idx: i})
 	}
 	s.stats.Slots = o.Slots
-	go s.loop()
 	return s, nil
 }
 
@@ -466,16 +530,16 @@ func commonPrefix(a, b []int32) int {
 	return n
 }
 
-// admit moves queued jobs into free slots, each into the free slot with
-// the longest common prefix, else the least recently used.
+// admit moves queued jobs into free slots (pickSlot).
 func (s *Scheduler) admit() {
 	for {
-		var free []*slot
+		free := s.free[:0]
 		for _, sl := range s.slots {
 			if sl.job == nil {
 				free = append(free, sl)
 			}
 		}
+		s.free = free
 		if len(free) == 0 {
 			return
 		}
@@ -491,15 +555,48 @@ func (s *Scheduler) admit() {
 		s.stats.Active++
 		s.mu.Unlock()
 
-		best, bestN := free[0], -1
-		for _, sl := range free {
-			n := commonPrefix(sl.tokens, j.req.Prompt)
-			if n > bestN || (n == bestN && sl.used < best.used) {
-				best, bestN = sl, n
-			}
-		}
-		s.start(best, j, bestN)
+		best, n := pickSlot(free, j.req.Prompt)
+		s.start(best, j, n)
 	}
+}
+
+// pickSlot chooses the free slot for a prompt and returns it with the
+// length of the prefix it already holds. A slot whose cache the prompt
+// mostly continues (the common prefix is at least half of the slot's
+// tokens or of the prompt) is taken, the longest such prefix first;
+// otherwise an empty slot, else the least recently used one. So a new
+// conversation does not evict another's cache for the few tokens of chat
+// template they share.
+func pickSlot(free []*slot, prompt []int32) (*slot, int) {
+	var best *slot
+	bestN := 0
+	for _, sl := range free {
+		n := commonPrefix(sl.tokens, prompt)
+		if n == 0 || (2*n < len(sl.tokens) && 2*n < len(prompt)) {
+			continue
+		}
+		if n > bestN || (n == bestN && sl.used < best.used) {
+			best, bestN = sl, n
+		}
+	}
+	if best != nil {
+		return best, bestN
+	}
+	for _, sl := range free {
+		if best == nil || evictBefore(sl, best) {
+			best = sl
+		}
+	}
+	return best, commonPrefix(best.tokens, prompt)
+}
+
+// evictBefore reports whether slot a's cache is to be given up before b's:
+// an empty slot first, then the least recently used.
+func evictBefore(a, b *slot) bool {
+	if ea, eb := len(a.tokens) == 0, len(b.tokens) == 0; ea != eb {
+		return ea
+	}
+	return a.used < b.used
 }
 
 func (s *Scheduler) start(sl *slot, j *Job, keep int) {
@@ -534,7 +631,7 @@ func (s *Scheduler) release(sl *slot, reason StopReason, err error) {
 		sl.dec.flush()
 	}
 	if len(sl.out) > 0 {
-		j.emit(string(sl.out), nil)
+		j.emit(sl.out, nil, time.Time{})
 		sl.out = sl.out[:0]
 	}
 	sl.res.Reason = reason
@@ -555,45 +652,48 @@ func (s *Scheduler) release(sl *slot, reason StopReason, err error) {
 }
 
 // step runs one forward pass over the active slots; it reports false when
-// there was nothing to do.
+// there was nothing to do. Every decoding sequence gets its next token in
+// this pass: they all go through the model as one batch.
 func (s *Scheduler) step() bool {
 	b := &s.batch
 	b.Reset()
 	budget := s.opts.BatchTokens
-	var order []*slot // slots in the order of their logits rows
+	order := s.order[:0]
 	for _, sl := range s.slots {
+		sl.chunk = 0
 		if sl.job != nil && sl.decoding {
 			b.Add(sl.next, len(sl.tokens), sl.idx, true)
 			order = append(order, sl)
 			budget--
 		}
 	}
+	decoding := len(order)
+	if decoding > 0 {
+		budget = min(budget, s.opts.PrefillChunk)
+	}
+	rows, seqs := decoding, decoding
 	// Prefill chunks, oldest job first.
-	var pre []*slot
+	pre := s.pre[:0]
 	for _, sl := range s.slots {
 		if sl.job != nil && !sl.decoding {
 			pre = append(pre, sl)
 		}
 	}
-	for len(pre) > 1 {
-		// insertion by submit time; few slots
-		sorted := true
-		for i := 1; i < len(pre); i++ {
-			if pre[i].job.submitted.Before(pre[i-1].job.submitted) {
-				pre[i], pre[i-1] = pre[i-1], pre[i]
-				sorted = false
-			}
-		}
-		if sorted {
-			break
+	for i := 1; i < len(pre); i++ { // insertion sort by submit time; few slots
+		for k := i; k > 0 && pre[k].job.submitted.Before(pre[k-1].job.submitted); k-- {
+			pre[k], pre[k-1] = pre[k-1], pre[k]
 		}
 	}
-	chunk := map[*slot]int{}
+	prompt := 0
 	for _, sl := range pre {
-		if budget <= 0 {
+		limit := budget
+		if rows > 0 && decoding < mixedRows { // the pass will carry several sequences
+			limit = min(limit, mixedRows-rows)
+		}
+		if limit <= 0 {
 			break
 		}
-		n := min(len(sl.prompt)-sl.prefill, budget)
+		n := min(len(sl.prompt)-sl.prefill, limit)
 		for i := sl.prefill; i < sl.prefill+n; i++ {
 			last := i == len(sl.prompt)-1
 			b.Add(sl.prompt[i], i, sl.idx, last)
@@ -601,42 +701,55 @@ func (s *Scheduler) step() bool {
 				order = append(order, sl)
 			}
 		}
-		chunk[sl] = n
+		sl.chunk = n
 		budget -= n
+		prompt += n
+		rows += n
+		seqs++
 	}
+	clear(pre)
+	s.pre = pre[:0]
+	s.order = order
 	if b.Len() == 0 {
 		return false
 	}
 	logits, err := s.net.Forward(s.cache, b)
 	s.mu.Lock()
 	s.stats.Steps++
+	if decoding > 0 {
+		s.stats.DecodeSteps++
+		s.stats.DecodeTokens += int64(decoding)
+		s.stats.MaxDecodeBatch = max(s.stats.MaxDecodeBatch, decoding)
+	}
+	if err == nil {
+		s.stats.PromptTokens += int64(prompt)
+	}
 	s.mu.Unlock()
+	if s.stepHook != nil {
+		s.stepHook(decoding, prompt, seqs)
+	}
 	if err != nil {
 		for _, sl := range s.slots {
-			if sl.job != nil && (sl.decoding || chunk[sl] > 0) {
+			if sl.job != nil && (sl.decoding || sl.chunk > 0) {
 				sl.tokens = sl.tokens[:0] // the cells are in an unknown state
 				s.release(sl, "", fmt.Errorf("engine: forward pass: %w", err))
 			}
 		}
+		s.endStep()
 		return true
 	}
 	// Advance the caches.
-	var computed int64
 	for _, sl := range s.slots {
 		if sl.job == nil {
 			continue
 		}
 		if sl.decoding {
 			sl.tokens = append(sl.tokens, sl.next)
-		} else if n := chunk[sl]; n > 0 {
+		} else if n := sl.chunk; n > 0 {
 			sl.tokens = append(sl.tokens, sl.prompt[sl.prefill:sl.prefill+n]...)
 			sl.prefill += n
-			computed += int64(n)
 		}
 	}
-	s.mu.Lock()
-	s.stats.PromptTokens += computed
-	s.mu.Unlock()
 	for i, sl := range order {
 		row := logits[i*s.vocab : (i+1)*s.vocab]
 		if !sl.decoding {
@@ -646,7 +759,21 @@ func (s *Scheduler) step() bool {
 		}
 		s.safeSample(sl, row)
 	}
+	s.endStep()
 	return true
+}
+
+// endStep adds the step's counters to the stats and drops the step's
+// references to slots.
+func (s *Scheduler) endStep() {
+	clear(s.order)
+	s.order = s.order[:0]
+	if s.genCount > 0 {
+		s.mu.Lock()
+		s.stats.GeneratedTokens += s.genCount
+		s.mu.Unlock()
+		s.genCount = 0
+	}
 }
 
 // safeSample is sample that ends only the job, not the server, if
@@ -670,24 +797,23 @@ func (s *Scheduler) sample(sl *slot, row []float32) {
 		c.Mask(row)
 	}
 	tok := sl.smp.Sample(row, sl.tokens)
-	now := time.Now()
-	j.mu.Lock()
-	if j.firstTok.IsZero() {
-		j.firstTok = now
+	var first time.Time
+	if len(sl.gen) == 0 {
+		first = time.Now()
 	}
-	j.mu.Unlock()
 	cdone := false
 	if c := j.req.Constraint; c != nil {
 		cdone = c.Accept(tok)
 	}
 	if s.m.Tokenizer.IsEOG(tok) {
+		if !first.IsZero() {
+			j.emit(nil, nil, first)
+		}
 		s.release(sl, StopEOG, nil)
 		return
 	}
 	sl.gen = append(sl.gen, tok)
-	s.mu.Lock()
-	s.stats.GeneratedTokens++
-	s.mu.Unlock()
+	s.genCount++
 	var info *TokenInfo
 	if j.req.Logprobs {
 		info = s.logprobs(row, tok, j.req.TopLogprobs)
@@ -698,8 +824,8 @@ func (s *Scheduler) sample(sl *slot, row []float32) {
 		// strings or incomplete UTF-8.
 		info.Text = string(s.m.Tokenizer.Piece(tok))
 	}
-	if len(sl.out) > 0 || info != nil {
-		j.emit(string(sl.out), info)
+	if len(sl.out) > 0 || info != nil || !first.IsZero() {
+		j.emit(sl.out, info, first)
 		sl.out = sl.out[:0]
 	}
 	if stopped {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -330,68 +329,6 @@ func TestAPIKey(t *testing.T) {
 	// The cookie opens the page only, not the API.
 	if code, _ := get("/v1/models", cookie("sekrit")); code != 401 {
 		t.Errorf("/v1/models with the cookie: %d", code)
-	}
-}
-
-// Eight concurrent streaming clients: every stream completes with the text
-// the same request gives alone (temperature 0); reports aggregate speed.
-func TestConcurrentStreams(t *testing.T) {
-	s, hs := newTestServer(t, Config{Slots: 8})
-	c := newClient(hs)
-	prompts := []string{"Once upon a time", "Lily went to the park", "The cat sat", "Tom had a big red ball",
-		"One day, a little bird", "The sun was hot and", "Sam and his mom", "There was a tree"}
-	const n = 48
-	stream := func(p string) (string, int64, error) {
-		params := chatParams(p, n)
-		params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
-		st := c.Chat.Completions.NewStreaming(context.Background(), params)
-		var acc openai.ChatCompletionAccumulator
-		for st.Next() {
-			acc.AddChunk(st.Current())
-		}
-		if st.Err() != nil {
-			return "", 0, st.Err()
-		}
-		return acc.Choices[0].Message.Content, acc.Usage.CompletionTokens, nil
-	}
-	alone := make([]string, len(prompts))
-	t0 := time.Now()
-	var aloneToks int64
-	for i, p := range prompts {
-		var k int64
-		var err error
-		if alone[i], k, err = stream(p); err != nil {
-			t.Fatal(err)
-		}
-		aloneToks += k
-	}
-	seq := float64(aloneToks) / time.Since(t0).Seconds()
-	got := make([]string, len(prompts))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var toks int64
-	t0 = time.Now()
-	for i, p := range prompts {
-		wg.Go(func() {
-			text, k, err := stream(p)
-			if err != nil {
-				t.Error(err)
-			}
-			mu.Lock()
-			got[i], toks = text, toks+k
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	par := float64(toks) / time.Since(t0).Seconds()
-	for i := range prompts {
-		if got[i] != alone[i] {
-			t.Errorf("%q: concurrent %q, alone %q", prompts[i], got[i], alone[i])
-		}
-	}
-	t.Logf("generation over HTTP: one client at a time %.0f tok/s, 8 concurrent clients %.0f tok/s (%.1fx)", seq, par, par/seq)
-	if st := s.models[0].current().sched.Stats(); st.Active != 0 || st.Queued != 0 {
-		t.Errorf("scheduler after the run: %+v", st)
 	}
 }
 
