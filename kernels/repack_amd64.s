@@ -10,12 +10,15 @@
 // then one float FMA of that sum into the row's accumulator. Integer sums
 // are exact in any order, so only the FMAs have to be in sequence.
 //
-// The kernels take eight weight rows at a time. A ymm register holds row i
-// (i < 4) in its low 128-bit lane and row i+4 in its high lane ("pair i"),
-// and each lane is multiplied with the same activation bytes (loaded with
-// VBROADCASTI128). Three VPHADDD/VPHADDW steps then turn the four pair
-// registers into one register of eight row sums, lane r = row r, whose
-// float FMAs are then done side by side.
+// The kernels take eight weight rows at a time. In the gemv kernels and the
+// Q4_0 gemm, a ymm register holds 16 bytes of row i (i < 4) in its low
+// 128-bit lane and the same bytes of row i+4 in its high lane ("pair i"),
+// each lane multiplied with the same activation bytes (VBROADCASTI128).
+// Three VPHADDD/VPHADDW steps then turn the four pair registers into one
+// register of eight row sums, lane r = row r, whose float FMAs are then
+// done side by side. The Q4_K gemm transposes instead (see repackQ4KGemm4).
+// Quants are multiplied as unsigned nibbles with VPMADDUBSW; the int16 sums
+// never hold more than 16 products of at most 15*128, so cannot overflow.
 //
 // Row i of a group starts at SI (i < 4) or DI = SI + 4*rowBytes (i >= 4),
 // plus 0, R9 = rowBytes, 2*R9 or R10 = 3*rowBytes.
@@ -315,170 +318,260 @@ kgvblock:
 	VZEROUPPER
 	RET
 
-// Frame of repackQ4KGemm4 (byte offsets from SP).
-#define KG_S(p, t, i) ((((p)*4+(t))*4+(i))*32)
-#define KG_ACC(t) (2048+32*(t))
-#define KG_ACCM(t) (2176+32*(t))
-#define KG_DW 2304
-#define KG_DMW 2336
-#define KG_MN(i) (2368+32*(i))
-#define KG_NB 2496
-#define KG_GROUPS 2504
+// repackQ4KGemm4 lays the eight rows out the other way: dword r of a ymm
+// register holds four consecutive quants of row r (lane 0 rows 0..3, lane 1
+// rows 4..7; the quant bytes are transposed once per 64 elements for the
+// four tokens), multiplied with four activation bytes broadcast to every
+// dword (VPBROADCASTD), so the row sums build up in place: no horizontal
+// steps, and one VPMADDWD with the scales per sub-block and token.
+//
+// Frame (byte offsets from SP): KT_SCT + 32k: sub-block k's scales, row
+// r's in both words of dword r; d and dmin (floats, lane r = row r); per
+// token t, d*da, then the quant and min accumulators.
+#define KT_SCT 0
+#define KT_DW 256
+#define KT_DMW 288
+#define KT_DV(t) (320+32*(t))
+#define KT_ACC(t) (448+32*(t))
+#define KT_ACCM(t) (576+32*(t))
+#define KT_NB 704
+#define KT_GROUPS 712
+#define KT_OUT 720
+#define KT_W 728
 
-// KG_P(i, p, ra, rb): the quant sums of pair i, elements 64p..64p+63, for
-// the four tokens, to KG_S(p, t, i).
-#define KG_P(i, p, ra, rb) \
-	K_NIBBLES(p, ra, rb) \
-	K_SC(p) \
-	K_DOT(p, (BX), Y10) \
-	VMOVDQU Y10, KG_S(p, 0, i)(SP) \
-	K_DOT(p, (BX)(R11*1), Y10) \
-	VMOVDQU Y10, KG_S(p, 1, i)(SP) \
-	K_DOT(p, (BX)(R12*1), Y10) \
-	VMOVDQU Y10, KG_S(p, 2, i)(SP) \
-	K_DOT(p, (BX)(R13*1), Y10) \
-	VMOVDQU Y10, KG_S(p, 3, i)(SP)
+// KT_T(h, j, L, H, xb): one token's products with the quants in Y8 (low
+// nibbles) and Y9 (high), dword r = row r: L += maddubs(Y8, 4 activations
+// of the low sub-block), H likewise for the high one. Clobbers Y10.
+#define KT_T(h, j, L, H, xb) \
+	VPBROADCASTD (4+16*h+4*j)xb, Y10 \
+	VPMADDUBSW   Y10, Y8, Y10 \
+	VPADDW       Y10, L, L \
+	VPBROADCASTD (36+16*h+4*j)xb, Y10 \
+	VPMADDUBSW   Y10, Y9, Y10 \
+	VPADDW       Y10, H, H
 
-#define KG_PAIR(i, x, ra, rb) \
-	VPMOVZXBW x, Y12 \
-	KG_P(i, 0, ra, rb) \
-	KG_P(i, 1, ra, rb) \
-	KG_P(i, 2, ra, rb) \
-	KG_P(i, 3, ra, rb)
+#define KT_J(h, j, q) \
+	VPSRLW $4, q, Y9 \
+	VPAND  rpk0f<>(SB), q, Y8 \
+	VPAND  rpk0f<>(SB), Y9, Y9 \
+	KT_T(h, j, Y4, Y11, (R8)) \
+	KT_T(h, j, Y5, Y12, (R8)(R11*1)) \
+	KT_T(h, j, Y6, Y13, (R8)(R12*1)) \
+	KT_T(h, j, Y7, Y14, (R8)(R13*1))
 
-// KG_RED(p, t): Y3 = fma(float(row sums of KG_S(p, t, .)), Y1, Y3).
-#define KG_RED(p, t) \
-	VMOVDQU     KG_S(p, t, 0)(SP), Y4 \
-	VPHADDD     KG_S(p, t, 1)(SP), Y4, Y4 \
-	VMOVDQU     KG_S(p, t, 2)(SP), Y5 \
-	VPHADDD     KG_S(p, t, 3)(SP), Y5, Y5 \
-	VPHADDD     Y5, Y4, Y4 \
-	VCVTDQ2PS   Y4, Y4 \
-	VFMADD231PS Y1, Y4, Y3
+// KT_HALF(h): bytes 16h..16h+15 of the 32 quant bytes at AX/CX (rows 0..3
+// at AX + 0, R9, 2*R9, R10; rows 4..7 likewise at CX) transposed to Y0..Y3:
+// dword r of Yj (lane 0 rows 0..3, lane 1 rows 4..7) = bytes 16h+4j..+3 of
+// row r; then their products with the four tokens.
+#define KT_HALF(h) \
+	VMOVDQU     (16+16*h)(AX), X0 \
+	VINSERTI128 $1, (16+16*h)(CX), Y0, Y0 \
+	VMOVDQU     (16+16*h)(AX)(R9*1), X1 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*1), Y1, Y1 \
+	VMOVDQU     (16+16*h)(AX)(R9*2), X2 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*2), Y2, Y2 \
+	VMOVDQU     (16+16*h)(AX)(R10*1), X3 \
+	VINSERTI128 $1, (16+16*h)(CX)(R10*1), Y3, Y3 \
+	VPUNPCKLDQ  Y1, Y0, Y8 \
+	VPUNPCKHDQ  Y1, Y0, Y9 \
+	VPUNPCKLDQ  Y3, Y2, Y10 \
+	VPUNPCKHDQ  Y3, Y2, Y15 \
+	VPUNPCKLQDQ Y10, Y8, Y0 \
+	VPUNPCKHQDQ Y10, Y8, Y1 \
+	VPUNPCKLQDQ Y15, Y9, Y2 \
+	VPUNPCKHQDQ Y15, Y9, Y3 \
+	KT_J(h, 0, Y0) \
+	KT_J(h, 1, Y1) \
+	KT_J(h, 2, Y2) \
+	KT_J(h, 3, Y3)
 
-// KG_TOK(t, xb): fold token t's sums of this super-block into its
-// accumulators, in ggml_gemm_q4_K_8x8_q8_K's order: per 64 elements p,
-// acc = fma(float(quant sum), d*da, acc), accMin = fma(float(min sum),
-// dmin*da, accMin).
-#define KG_TOK(t, xb) \
-	VBROADCASTSS   xb, Y0 \
-	VMULPS         KG_DW(SP), Y0, Y1 \
-	VMULPS         KG_DMW(SP), Y0, Y2 \
-	VMOVUPS        KG_ACC(t)(SP), Y3 \
-	KG_RED(0, t) \
-	KG_RED(1, t) \
-	KG_RED(2, t) \
-	KG_RED(3, t) \
-	VMOVUPS        Y3, KG_ACC(t)(SP) \
-	VBROADCASTI128 260 xb, Y5 \
-	VBROADCASTI128 276 xb, Y6 \
-	VPHADDW        Y6, Y5, Y5 \
-	VPMADDWD       KG_MN(0)(SP), Y5, Y6 \
-	VPMADDWD       KG_MN(1)(SP), Y5, Y7 \
-	VPMADDWD       KG_MN(2)(SP), Y5, Y8 \
-	VPMADDWD       KG_MN(3)(SP), Y5, Y9 \
-	VPUNPCKLDQ     Y7, Y6, Y10 \
-	VPUNPCKHDQ     Y7, Y6, Y11 \
-	VPUNPCKLDQ     Y9, Y8, Y4 \
-	VPUNPCKHDQ     Y9, Y8, Y5 \
-	VPUNPCKLQDQ    Y4, Y10, Y6 \
-	VPUNPCKHQDQ    Y4, Y10, Y7 \
-	VPUNPCKLQDQ    Y5, Y11, Y8 \
-	VPUNPCKHQDQ    Y5, Y11, Y9 \
-	VMOVUPS        KG_ACCM(t)(SP), Y3 \
-	VCVTDQ2PS      Y6, Y6 \
-	VFMADD231PS    Y2, Y6, Y3 \
+// KT_FIN(t, L, H): acc_t = fma(float(row sums), d*da_t, acc_t) with the
+// sub-block scales of this p (DX = 64p).
+#define KT_FIN(t, L, H) \
+	VPMADDWD    KT_SCT(SP)(DX*1), L, L \
+	VPMADDWD    (KT_SCT+32)(SP)(DX*1), H, H \
+	VPADDD      H, L, L \
+	VCVTDQ2PS   L, L \
+	VMOVUPS     KT_ACC(t)(SP), Y8 \
+	VFMADD231PS KT_DV(t)(SP), L, Y8 \
+	VMOVUPS     Y8, KT_ACC(t)(SP)
+
+// KT_SCT2(m, w): the scale vectors of sub-blocks 2m, 2m+1 from w (words
+// 0..3: sub-block 2m of rows 0..3, 4..7: sub-block 2m+1; lane 1 rows 4..7):
+// each row's scale in both words of its dword.
+#define KT_SCT2(m, w) \
+	VPUNPCKLWD w, w, Y8 \
+	VMOVDQU    Y8, (KT_SCT+64*m)(SP) \
+	VPUNPCKHWD w, w, Y8 \
+	VMOVDQU    Y8, (KT_SCT+64*m+32)(SP)
+
+// KT_TOKSETUP(t, xb): d*da and dmin*da of token t, and its min sums in
+// gemm order: accMin = fma(float(m_p), dmin*da, accMin) for p = 0..3, with
+// Y0..Y3 = the mins of rows 0..7 for p (dword r: m[2p], m[2p+1] of row r).
+#define KT_TOKSETUP(t, xb) \
+	VBROADCASTSS   xb, Y4 \
+	VMULPS         KT_DW(SP), Y4, Y5 \
+	VMOVUPS        Y5, KT_DV(t)(SP) \
+	VMULPS         KT_DMW(SP), Y4, Y5 \
+	VBROADCASTI128 260 xb, Y6 \
+	VBROADCASTI128 276 xb, Y7 \
+	VPHADDW        Y7, Y6, Y6 \
+	VMOVUPS        KT_ACCM(t)(SP), Y8 \
+	VPSHUFD        $0x00, Y6, Y7 \
+	VPMADDWD       Y7, Y0, Y7 \
 	VCVTDQ2PS      Y7, Y7 \
-	VFMADD231PS    Y2, Y7, Y3 \
-	VCVTDQ2PS      Y8, Y8 \
-	VFMADD231PS    Y2, Y8, Y3 \
-	VCVTDQ2PS      Y9, Y9 \
-	VFMADD231PS    Y2, Y9, Y3 \
-	VMOVUPS        Y3, KG_ACCM(t)(SP)
-
-#define KG_OUT(t, dst) \
-	VMOVUPS KG_ACC(t)(SP), Y0 \
-	VSUBPS  KG_ACCM(t)(SP), Y0, Y0 \
-	VMOVUPS Y0, dst
+	VFMADD231PS    Y5, Y7, Y8 \
+	VPSHUFD        $0x55, Y6, Y7 \
+	VPMADDWD       Y7, Y1, Y7 \
+	VCVTDQ2PS      Y7, Y7 \
+	VFMADD231PS    Y5, Y7, Y8 \
+	VPSHUFD        $0xAA, Y6, Y7 \
+	VPMADDWD       Y7, Y2, Y7 \
+	VCVTDQ2PS      Y7, Y7 \
+	VFMADD231PS    Y5, Y7, Y8 \
+	VPSHUFD        $0xFF, Y6, Y7 \
+	VPMADDWD       Y7, Y3, Y7 \
+	VCVTDQ2PS      Y7, Y7 \
+	VFMADD231PS    Y5, Y7, Y8 \
+	VMOVUPS        Y8, KT_ACCM(t)(SP)
 
 // func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
-//
-// gemm order, four tokens: token t's activations at x + t*xStride, its
-// results out[t*outStride/4 + 8g + r] (strides in bytes).
-TEXT ·repackQ4KGemm4(SB), $2512-64
-	MOVQ w+0(FP), R8
+TEXT ·repackQ4KGemm4(SB), $736-64
+	MOVQ w+0(FP), AX
+	MOVQ AX, KT_W(SP)
 	MOVQ rowBytes+8(FP), R9
 	LEAQ (R9)(R9*2), R10
 	MOVQ xStride+24(FP), R11
 	LEAQ (R11)(R11*1), R12
 	LEAQ (R12)(R11*1), R13
-	MOVQ out+32(FP), DX
-	MOVQ outStride+40(FP), CX
+	MOVQ out+32(FP), AX
+	MOVQ AX, KT_OUT(SP)
 	MOVQ groups+48(FP), AX
-	MOVQ AX, KG_GROUPS(SP)
-	VMOVDQU rpk0f<>(SB), Y15
+	MOVQ AX, KT_GROUPS(SP)
 
-kgmgroup:
-	MOVQ    R8, SI
-	LEAQ    (R8)(R9*4), DI
-	LEAQ    (R8)(R9*8), R14
+ktgroup:
+	MOVQ    KT_W(SP), SI
+	LEAQ    (SI)(R9*4), DI
+	LEAQ    (SI)(R9*8), R14
 	MOVQ    x+16(FP), BX
 	MOVQ    nb+56(FP), AX
-	MOVQ    AX, KG_NB(SP)
+	MOVQ    AX, KT_NB(SP)
 	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, KG_ACC(0)(SP)
-	VMOVUPS Y0, KG_ACC(1)(SP)
-	VMOVUPS Y0, KG_ACC(2)(SP)
-	VMOVUPS Y0, KG_ACC(3)(SP)
-	VMOVUPS Y0, KG_ACCM(0)(SP)
-	VMOVUPS Y0, KG_ACCM(1)(SP)
-	VMOVUPS Y0, KG_ACCM(2)(SP)
-	VMOVUPS Y0, KG_ACCM(3)(SP)
+	VMOVUPS Y0, KT_ACC(0)(SP)
+	VMOVUPS Y0, KT_ACC(1)(SP)
+	VMOVUPS Y0, KT_ACC(2)(SP)
+	VMOVUPS Y0, KT_ACC(3)(SP)
+	VMOVUPS Y0, KT_ACCM(0)(SP)
+	VMOVUPS Y0, KT_ACCM(1)(SP)
+	VMOVUPS Y0, KT_ACCM(2)(SP)
+	VMOVUPS Y0, KT_ACCM(3)(SP)
 
-kgmblock:
+ktblock:
 	PREFETCH_SB(R14)
-	ADDQ $1152, R14
+	ADDQ    $1152, R14
 	K_HEAD
-	VMOVUPS      Y5, KG_DW(SP)
-	VMOVUPS      Y4, KG_DMW(SP)
+	VMOVUPS Y5, KT_DW(SP)
+	VMOVUPS Y4, KT_DMW(SP)
+
+	// Scales: per sub-block k, row r's scale in both words of dword r.
+	VPMOVZXBW  X0, Y4
+	VPMOVZXBW  X1, Y5
+	VPMOVZXBW  X2, Y6
+	VPMOVZXBW  X3, Y7
+	VPUNPCKLWD Y5, Y4, Y8
+	VPUNPCKHWD Y5, Y4, Y9
+	VPUNPCKLWD Y7, Y6, Y10
+	VPUNPCKHWD Y7, Y6, Y11
+	VPUNPCKLDQ Y10, Y8, Y4
+	VPUNPCKHDQ Y10, Y8, Y5
+	VPUNPCKLDQ Y11, Y9, Y6
+	VPUNPCKHDQ Y11, Y9, Y7
+	KT_SCT2(0, Y4)
+	KT_SCT2(1, Y5)
+	KT_SCT2(2, Y6)
+	KT_SCT2(3, Y7)
+
+	// Mins: Y0..Y3 = per p, dword r = m[2p], m[2p+1] of row r.
 	VEXTRACTI128 $1, Y0, X4
 	VPMOVZXBW    X4, Y4
-	VMOVDQU      Y4, KG_MN(0)(SP)
-	VEXTRACTI128 $1, Y1, X4
-	VPMOVZXBW    X4, Y4
-	VMOVDQU      Y4, KG_MN(1)(SP)
-	VEXTRACTI128 $1, Y2, X4
-	VPMOVZXBW    X4, Y4
-	VMOVDQU      Y4, KG_MN(2)(SP)
-	VEXTRACTI128 $1, Y3, X4
-	VPMOVZXBW    X4, Y4
-	VMOVDQU      Y4, KG_MN(3)(SP)
+	VEXTRACTI128 $1, Y1, X5
+	VPMOVZXBW    X5, Y5
+	VEXTRACTI128 $1, Y2, X6
+	VPMOVZXBW    X6, Y6
+	VEXTRACTI128 $1, Y3, X7
+	VPMOVZXBW    X7, Y7
+	VPUNPCKLDQ   Y5, Y4, Y8
+	VPUNPCKHDQ   Y5, Y4, Y9
+	VPUNPCKLDQ   Y7, Y6, Y10
+	VPUNPCKHDQ   Y7, Y6, Y11
+	VPUNPCKLQDQ  Y10, Y8, Y0
+	VPUNPCKHQDQ  Y10, Y8, Y1
+	VPUNPCKLQDQ  Y11, Y9, Y2
+	VPUNPCKHQDQ  Y11, Y9, Y3
+	KT_TOKSETUP(0, (BX))
+	KT_TOKSETUP(1, (BX)(R11*1))
+	KT_TOKSETUP(2, (BX)(R12*1))
+	KT_TOKSETUP(3, (BX)(R13*1))
 
-	KG_PAIR(0, X0, (SI), (DI))
-	KG_PAIR(1, X1, (SI)(R9*1), (DI)(R9*1))
-	KG_PAIR(2, X2, (SI)(R9*2), (DI)(R9*2))
-	KG_PAIR(3, X3, (SI)(R10*1), (DI)(R10*1))
+	// Quants, per 64 elements p: AX/CX = rows 0/4 + 32p, R8 = x + 64p,
+	// DX = 64p.
+	MOVQ SI, AX
+	MOVQ DI, CX
+	MOVQ BX, R8
+	MOVQ $0, DX
 
-	KG_TOK(0, (BX))
-	KG_TOK(1, (BX)(R11*1))
-	KG_TOK(2, (BX)(R12*1))
-	KG_TOK(3, (BX)(R13*1))
+ktp:
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y11, Y11, Y11
+	VPXOR Y12, Y12, Y12
+	VPXOR Y13, Y13, Y13
+	VPXOR Y14, Y14, Y14
+	KT_HALF(0)
+	KT_HALF(1)
+	KT_FIN(0, Y4, Y11)
+	KT_FIN(1, Y5, Y12)
+	KT_FIN(2, Y6, Y13)
+	KT_FIN(3, Y7, Y14)
+	ADDQ  $32, AX
+	ADDQ  $32, CX
+	ADDQ  $64, R8
+	ADDQ  $64, DX
+	CMPQ  DX, $256
+	JNE   ktp
 
 	ADDQ $144, SI
 	ADDQ $144, DI
 	ADDQ $292, BX
-	DECQ KG_NB(SP)
-	JNZ  kgmblock
+	DECQ KT_NB(SP)
+	JNZ  ktblock
 
-	KG_OUT(0, (DX))
-	KG_OUT(1, (DX)(CX*1))
-	LEAQ (DX)(CX*2), AX
-	KG_OUT(2, (AX))
-	KG_OUT(3, (AX)(CX*1))
-	ADDQ $32, DX
-	LEAQ (R8)(R9*8), R8
-	DECQ KG_GROUPS(SP)
-	JNZ  kgmgroup
+	MOVQ    KT_OUT(SP), AX
+	MOVQ    outStride+40(FP), CX
+	VMOVUPS KT_ACC(0)(SP), Y0
+	VSUBPS  KT_ACCM(0)(SP), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS KT_ACC(1)(SP), Y0
+	VSUBPS  KT_ACCM(1)(SP), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS KT_ACC(2)(SP), Y0
+	VSUBPS  KT_ACCM(2)(SP), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS KT_ACC(3)(SP), Y0
+	VSUBPS  KT_ACCM(3)(SP), Y0, Y0
+	VMOVUPS Y0, (AX)
+
+	ADDQ $32, KT_OUT(SP)
+	MOVQ KT_W(SP), AX
+	LEAQ (AX)(R9*8), AX
+	MOVQ AX, KT_W(SP)
+	DECQ KT_GROUPS(SP)
+	JNZ  ktgroup
 	VZEROUPPER
 	RET
 
