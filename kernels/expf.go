@@ -30,12 +30,14 @@ func Expf(x float32) float32 {
 		c1      = 0x1.ebfce50fac4f3p-3 / n / n
 		c2      = 0x1.62e42ff0c52d6p-1 / n
 	)
+	// The FMA build contracts z = InvLn2N·xd into both uses: the
+	// rounding shift and the reduced argument are each one fused
+	// multiply-add, z itself is never rounded.
 	xd := float64(x)
-	z := invLn2N * xd
-	kd := z + shift
+	kd := math.FMA(invLn2N, xd, shift)
 	ki := math.Float64bits(kd)
 	kd -= shift
-	r := z - kd
+	r := math.FMA(invLn2N, xd, -kd)
 	t := expfTab[ki%n] + ki<<(52-5)
 	s := math.Float64frombits(t)
 	zz := math.FMA(c0, r, c1)
