@@ -30,7 +30,22 @@ func UseTiled(rows, d int) bool { return rows >= TiledMinRows && d%8 == 0 }
 // into acc by another fma chain over the tile's rows; out = acc / S.
 // acc and kq are scratch of len(q) and TiledKV.
 func AttendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
-	attendTiled(out, q, k, v, n, stride, scale, acc, kq)
+	attendTiled(out, q, k, v, 0, n, stride, scale, 0, acc, kq)
+}
+
+// AttendTiledMasked is AttendTiled over the cells lo..n-1 only, with an
+// optional logit soft cap, as ggml's tiled path computes a row whose mask
+// hides the cells before lo (a sliding window): the KV tiles still start
+// at cell 0, a row skips the tiles that are wholly masked for it, and in
+// the tile holding lo the cells before it score -inf. When softcap is not
+// zero the scale is divided by it once and each scaled score s becomes
+// softcap·tanhf(s) (Tanhf), before the mask (Gemma 2's
+// attn_logit_softcapping).
+func AttendTiledMasked(out, q []float32, k, v []uint16, lo, n, stride int, scale, softcap float32, acc, kq []float32) {
+	if softcap != 0 {
+		scale /= softcap
+	}
+	attendTiled(out, q, k, v, lo, n, stride, scale, softcap, acc, kq)
 }
 
 // TiledHeadsScratch is the length of the scratch AttendTiledHeads needs
@@ -46,24 +61,51 @@ func TiledHeadsScratch(heads, d int) int { return heads*d + TiledKV + TiledKV*d 
 // once for all the rows. scratch must hold TiledHeadsScratch(heads, d)
 // floats.
 func AttendTiledHeads(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
-	attendTiledHeads(out, q, heads, k, v, n, stride, scale, scratch)
+	attendTiledHeads(out, q, heads, k, v, 0, n, stride, scale, 0, scratch)
 }
 
-// attendTiledHeadsRows is AttendTiledHeads one row at a time.
-func attendTiledHeadsRows(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
+// AttendTiledHeadsMasked is AttendTiledHeads with AttendTiledMasked's
+// mask of the cells before lo and soft cap: each row equals
+// AttendTiledMasked's result for it alone, bit for bit.
+func AttendTiledHeadsMasked(out, q []float32, heads int, k, v []uint16, lo, n, stride int, scale, softcap float32, scratch []float32) {
+	if softcap != 0 {
+		scale /= softcap
+	}
+	attendTiledHeads(out, q, heads, k, v, lo, n, stride, scale, softcap, scratch)
+}
+
+// attendTiledHeadsRows is attendTiledHeads one row at a time.
+func attendTiledHeadsRows(out, q []float32, heads int, k, v []uint16, lo, n, stride int, scale, softcap float32, scratch []float32) {
 	if heads <= 0 {
 		return
 	}
 	d := len(q) / heads
 	acc, kq := scratch[:d], scratch[d:d+TiledKV]
 	for h := range heads {
-		attendTiled(out[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, n, stride, scale, acc, kq)
+		attendTiled(out[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, lo, n, stride, scale, softcap, acc, kq)
 	}
 }
 
-// attendTiledGeneric is AttendTiled in Go, operation for operation; the
-// assembly (attn_amd64.s, ops_amd64.s) reproduces it bit for bit.
-func attendTiledGeneric(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
+// firstTile is the first cell of the KV tile holding cell lo: the tiles
+// before it are wholly masked.
+func firstTile(lo int) int { return max(lo, 0) / TiledKV * TiledKV }
+
+// softcapTile sets kq[t] = softcap·tanhf(kq[t]) for lo <= t < rows and
+// returns the maximum of kq (whose other entries are -inf).
+func softcapTile(kq []float32, lo, rows int, softcap float32) float32 {
+	tileMax := float32(math.Inf(-1))
+	for t := lo; t < rows; t++ {
+		s := softcap * Tanhf(kq[t])
+		kq[t] = s
+		tileMax = max(tileMax, s)
+	}
+	return tileMax
+}
+
+// attendTiledGeneric is AttendTiledMasked (with scale already divided by
+// a non-zero softcap) in Go, operation for operation; the assembly
+// (attn_amd64.s, ops_amd64.s) reproduces it bit for bit.
+func attendTiledGeneric(out, q []float32, k, v []uint16, lo, n, stride int, scale, softcap float32, acc, kq []float32) {
 	d := len(q)
 	acc = acc[:d]
 	kq = kq[:TiledKV]
@@ -72,11 +114,12 @@ func attendTiledGeneric(out, q []float32, k, v []uint16, n, stride int, scale fl
 	}
 	var sum float32
 	m := float32(math.Inf(-1))
-	for ic := 0; ic < n; ic += TiledKV {
+	for ic := firstTile(lo); ic < n; ic += TiledKV {
 		rows := min(TiledKV, n-ic)
+		first := max(0, lo-ic)
 		tileMax := float32(math.Inf(-1))
 		for t := range kq {
-			if t >= rows {
+			if t >= rows || t < first {
 				kq[t] = float32(math.Inf(-1))
 				continue
 			}
@@ -86,6 +129,9 @@ func attendTiledGeneric(out, q []float32, k, v []uint16, n, stride int, scale fl
 				s = quant.FMA32(quant.FP16ToFP32(kr[i]), x, s)
 			}
 			s *= scale
+			if softcap != 0 {
+				s = softcap * Tanhf(s)
+			}
 			kq[t] = s
 			tileMax = max(tileMax, s)
 		}

@@ -8,29 +8,31 @@ import (
 )
 
 //go:noescape
-func attnScoresAVX2(q *float32, k *uint16, strideBytes, d, rows int, scale float32, kq *float32) float32
+func attnScoresAVX2(q *float32, k *uint16, strideBytes, d, rows, lo int, scale float32, kq *float32) float32
 
 //go:noescape
 func attnTransposeAVX2(k *uint16, strideBytes, d, rows int, kt *float32)
 
 //go:noescape
-func attnScoresTAVX2(q *float32, kt *float32, d, rows int, scale float32, kq *float32) float32
+func attnScoresTAVX2(q *float32, kt *float32, d, rows, lo int, scale float32, kq *float32) float32
 
 //go:noescape
 func attnAccumAVX2(acc *float32, d int, v *uint16, strideBytes, rows int, p *float32, ms float32)
 
 // attendTiled is attendTiledGeneric with the per-tile work in AVX2
-// assembly: attnScoresAVX2 (scores, padding and tile maximum),
+// assembly: attnScoresAVX2 (scores, mask, padding and tile maximum; with
+// a soft cap, softcapTile in Go then caps the visible scores and takes
+// the maximum again),
 // softMaxTile (ggml_v_expf and the float64 sum) and attnAccumAVX2 (the
 // rescale by ms, 1 when the maximum stays, and the value chains). The
 // tile maximum comes from VMAXPS, which may pick the other zero when the
 // maximum is ±0; that changes no result, since s - (+0) and s - (-0)
 // differ only for s = ±0, where vexpf gives 1 either way, and ±0 compare
 // equal.
-func attendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32) {
+func attendTiled(out, q []float32, k, v []uint16, lo, n, stride int, scale, softcap float32, acc, kq []float32) {
 	d := len(q)
 	if !useAVX2 || n <= 0 || d == 0 || d%8 != 0 {
-		attendTiledGeneric(out, q, k, v, n, stride, scale, acc, kq)
+		attendTiledGeneric(out, q, k, v, lo, n, stride, scale, softcap, acc, kq)
 		return
 	}
 	acc = acc[:d]
@@ -44,9 +46,13 @@ func attendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, 
 	}
 	var sum float32
 	m := float32(math.Inf(-1))
-	for ic := 0; ic < n; ic += TiledKV {
+	for ic := firstTile(lo); ic < n; ic += TiledKV {
 		rows := min(TiledKV, n-ic)
-		tileMax := attnScoresAVX2(unsafe.SliceData(q), &k[ic*stride], 2*stride, d, rows, scale, unsafe.SliceData(kq))
+		first := max(0, lo-ic)
+		tileMax := attnScoresAVX2(unsafe.SliceData(q), &k[ic*stride], 2*stride, d, rows, first, scale, unsafe.SliceData(kq))
+		if softcap != 0 {
+			tileMax = softcapTile(kq, first, rows, softcap)
+		}
 		ms := float32(1)
 		if tileMax > m {
 			ms = Expf(m - tileMax)
@@ -70,13 +76,13 @@ func attendTiled(out, q []float32, k, v []uint16, n, stride int, scale float32, 
 // row takes its scores from the transposed tile (attnScoresTAVX2, the
 // same fma chains as attnScoresAVX2) and goes on as attendTiled does,
 // with its own maximum, sum and accumulator.
-func attendTiledHeads(out, q []float32, heads int, k, v []uint16, n, stride int, scale float32, scratch []float32) {
+func attendTiledHeads(out, q []float32, heads int, k, v []uint16, lo, n, stride int, scale, softcap float32, scratch []float32) {
 	if heads <= 0 {
 		return
 	}
 	d := len(q) / heads
 	if !useAVX2 || heads == 1 || n <= 0 || d == 0 || d%8 != 0 {
-		attendTiledHeadsRows(out, q, heads, k, v, n, stride, scale, scratch)
+		attendTiledHeadsRows(out, q, heads, k, v, lo, n, stride, scale, softcap, scratch)
 		return
 	}
 	q, out = q[:heads*d], out[:heads*d]
@@ -94,11 +100,15 @@ func attendTiledHeads(out, q []float32, heads int, k, v []uint16, n, stride int,
 		mx[h] = float32(math.Inf(-1))
 		sum[h] = 0
 	}
-	for ic := 0; ic < n; ic += TiledKV {
+	for ic := firstTile(lo); ic < n; ic += TiledKV {
 		rows := min(TiledKV, n-ic)
+		first := max(0, lo-ic)
 		attnTransposeAVX2(&k[ic*stride], 2*stride, d, rows, unsafe.SliceData(kt))
 		for h := range heads {
-			tileMax := attnScoresTAVX2(&q[h*d], unsafe.SliceData(kt), d, rows, scale, unsafe.SliceData(kq))
+			tileMax := attnScoresTAVX2(&q[h*d], unsafe.SliceData(kt), d, rows, first, scale, unsafe.SliceData(kq))
+			if softcap != 0 {
+				tileMax = softcapTile(kq, first, rows, softcap)
+			}
 			ms := float32(1)
 			if tileMax > mx[h] {
 				ms = Expf(mx[h] - tileMax)

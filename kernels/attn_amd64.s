@@ -90,8 +90,9 @@ GLOBL attnIota<>(SB), RODATA|NOPTR, $32
 	VFMADD231PS Y14, Y13, ACC
 
 // SCORE_STORE scales the 8 scores of ACC (s *= scale, the scale in Y15),
-// sets the lanes of rows at or past rows (R10) to -inf and stores them at
-// OFF(R11), R11 pointing at kq of the half tile whose first row is BX.
+// sets the lanes of rows at or past rows (R10) or before lo (R12) to -inf
+// and stores them at OFF(R11), R11 pointing at kq of the half tile whose
+// first row is BX; Y11 holds the lane numbers. Uses AX, Y12 and Y13.
 #define SCORE_STORE(OFF, ACC) \
 	VMULPS       Y15, ACC, ACC         \
 	MOVQ         R10, AX               \
@@ -99,25 +100,33 @@ GLOBL attnIota<>(SB), RODATA|NOPTR, $32
 	SUBQ         $(OFF/4), AX          \
 	VMOVQ        AX, X13               \
 	VPBROADCASTD X13, Y13              \
-	VPCMPGTD     attnIota<>(SB), Y13, Y13 \
+	VPCMPGTD     Y11, Y13, Y13         \
+	MOVQ         R12, AX               \
+	SUBQ         BX, AX                \
+	SUBQ         $(OFF/4+1), AX        \
+	VMOVQ        AX, X12               \
+	VPBROADCASTD X12, Y12              \
+	VPCMPGTD     Y12, Y11, Y12         \
+	VPAND        Y12, Y13, Y13         \
 	VBLENDVPS    Y13, ACC, Y14, ACC    \
 	VMOVUPS      ACC, OFF(R11)
 
-// func attnScoresAVX2(q *float32, k *uint16, strideBytes, d, rows int, scale float32, kq *float32) float32
+// func attnScoresAVX2(q *float32, k *uint16, strideBytes, d, rows, lo int, scale float32, kq *float32) float32
 //
 // kq[t] = scale * (fma chain over i < d of k[t][i]*q[i], from +0) for
-// t < rows, kq[t] = -inf for rows <= t < 64, k[t] being the float16 row
-// at k + t*strideBytes; returns the maximum of kq[0:64]. d is a positive
-// multiple of 8, 1 <= rows <= 64. The rows are taken 32 at a time (four
-// 8-lane chains interleaved); the pointer table on the stack repeats row
-// 0 for rows past the end, whose lanes are then overwritten with -inf.
-TEXT ·attnScoresAVX2(SB), NOSPLIT, $256-60
+// lo <= t < rows, kq[t] = -inf for t < lo (masked) and rows <= t < 64
+// (padding), k[t] being the float16 row at k + t*strideBytes; returns the
+// maximum of kq[0:64]. d is a positive multiple of 8, 1 <= rows <= 64,
+// 0 <= lo < rows. The rows are taken 32 at a time (four 8-lane chains
+// interleaved); the pointer table on the stack repeats row 0 for rows
+// past the end, whose lanes are then overwritten with -inf.
+TEXT ·attnScoresAVX2(SB), NOSPLIT, $256-68
 	MOVQ q+0(FP), DI
 	MOVQ k+8(FP), SI
 	MOVQ strideBytes+16(FP), R8
 	MOVQ d+24(FP), R9
 	MOVQ rows+32(FP), R10
-	MOVQ kq+48(FP), R11
+	MOVQ kq+56(FP), R11
 	SHRQ $3, R9
 	XORQ BX, BX
 
@@ -155,9 +164,11 @@ scoredims:
 	DECQ CX
 	JNZ  scoredims
 
-	VBROADCASTSS scale+40(FP), Y15
+	VBROADCASTSS scale+48(FP), Y15
 	VPCMPEQD     Y14, Y14, Y14
 	VPSLLD       $23, Y14, Y14
+	VMOVDQU      attnIota<>(SB), Y11
+	MOVQ         lo+40(FP), R12
 	SCORE_STORE(0, Y0)
 	SCORE_STORE(32, Y1)
 	SCORE_STORE(64, Y2)
@@ -178,7 +189,7 @@ scoredone:
 	VMOVUPS Y14, 96(R11)
 
 scoremax:
-	MOVQ         kq+48(FP), R11
+	MOVQ         kq+56(FP), R11
 	VMOVUPS      0(R11), Y0
 	VMOVUPS      32(R11), Y1
 	VMAXPS       64(R11), Y0, Y0
@@ -194,7 +205,7 @@ scoremax:
 	VMAXPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VMAXSS       X1, X0, X0
-	VMOVSS       X0, ret+56(FP)
+	VMOVSS       X0, ret+64(FP)
 	VZEROUPPER
 	RET
 
@@ -443,32 +454,41 @@ transdims:
 	RET
 
 // SCORET_STORE scales the 8 scores of ACC (scale in Y15), sets the lanes
-// of rows at or past rows (R10) to -inf (Y14), stores them at OFF(R11)
-// and folds them into the running maximum Y12.
+// of rows at or past rows (R10) or before lo (R9) to -inf (Y14), stores
+// them at OFF(R11) and folds them into the running maximum Y12; Y10 holds
+// the lane numbers. Uses AX, Y8 and Y13.
 #define SCORET_STORE(OFF, ACC) \
 	VMULPS       Y15, ACC, ACC         \
 	MOVQ         R10, AX               \
 	SUBQ         $(OFF/4), AX          \
 	VMOVQ        AX, X13               \
 	VPBROADCASTD X13, Y13              \
-	VPCMPGTD     attnIota<>(SB), Y13, Y13 \
+	VPCMPGTD     Y10, Y13, Y13         \
+	MOVQ         R9, AX                \
+	SUBQ         $(OFF/4+1), AX        \
+	VMOVQ        AX, X8                \
+	VPBROADCASTD X8, Y8                \
+	VPCMPGTD     Y8, Y10, Y8           \
+	VPAND        Y8, Y13, Y13          \
 	VBLENDVPS    Y13, ACC, Y14, ACC    \
 	VMOVUPS      ACC, OFF(R11)         \
 	VMAXPS       ACC, Y12, Y12
 
-// func attnScoresTAVX2(q *float32, kt *float32, d, rows int, scale float32, kq *float32) float32
+// func attnScoresTAVX2(q *float32, kt *float32, d, rows, lo int, scale float32, kq *float32) float32
 //
 // The result of attnScoresAVX2 from the transposed tile of
 // attnTransposeAVX2: kq[t] = scale * (fma chain over i < d of
-// kt[i*64+t]*q[i], from +0) for t < rows, -inf for rows <= t < 64; returns
-// the maximum of kq[0:64]. Eight accumulators, one per group of 8 rows,
-// each updated once per dim; d is a positive multiple of 8.
-TEXT ·attnScoresTAVX2(SB), NOSPLIT, $0-52
+// kt[i*64+t]*q[i], from +0) for lo <= t < rows, -inf for t < lo and
+// rows <= t < 64; returns the maximum of kq[0:64]. Eight accumulators,
+// one per group of 8 rows, each updated once per dim; d is a positive
+// multiple of 8.
+TEXT ·attnScoresTAVX2(SB), NOSPLIT, $0-60
 	MOVQ   q+0(FP), SI
 	MOVQ   kt+8(FP), DI
 	MOVQ   d+16(FP), CX
 	MOVQ   rows+24(FP), R10
-	MOVQ   kq+40(FP), R11
+	MOVQ   lo+32(FP), R9
+	MOVQ   kq+48(FP), R11
 	SHRQ   $1, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -503,10 +523,11 @@ scoretdims:
 	DECQ         CX
 	JNZ          scoretdims
 
-	VBROADCASTSS scale+32(FP), Y15
+	VBROADCASTSS scale+40(FP), Y15
 	VPCMPEQD     Y14, Y14, Y14
 	VPSLLD       $23, Y14, Y14
 	VMOVUPS      Y14, Y12
+	VMOVDQU      attnIota<>(SB), Y10
 	SCORET_STORE(0, Y0)
 	SCORET_STORE(32, Y1)
 	SCORET_STORE(64, Y2)
@@ -521,6 +542,6 @@ scoretdims:
 	VMAXPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VMAXSS       X1, X0, X0
-	VMOVSS       X0, ret+48(FP)
+	VMOVSS       X0, ret+56(FP)
 	VZEROUPPER
 	RET

@@ -24,11 +24,15 @@ func TestAttnKernelsMatchGeneric(t *testing.T) {
 			stride := d + 8*rng.IntN(3)
 			q, k, v := attnCase(rng, rows, d, stride, 1, false)
 			scale := float32(rng.NormFloat64())
+			lo := 0
+			if rows%3 == 0 {
+				lo = rng.IntN(rows)
+			}
 			want := make([]float32, TiledKV)
 			wmax := float32(math.Inf(-1))
 			for tt := range want {
 				want[tt] = float32(math.Inf(-1))
-				if tt < rows {
+				if tt < rows && tt >= lo {
 					var s float32
 					for i, x := range q {
 						s = quant.FMA32(quant.FP16ToFP32(k[tt*stride+i]), x, s)
@@ -38,9 +42,16 @@ func TestAttnKernelsMatchGeneric(t *testing.T) {
 				wmax = max(wmax, want[tt])
 			}
 			got := make([]float32, TiledKV)
-			gmax := attnScoresAVX2(&q[0], &k[0], 2*stride, d, rows, scale, &got[0])
+			gmax := attnScoresAVX2(&q[0], &k[0], 2*stride, d, rows, lo, scale, &got[0])
 			if !bitsEqual(got, want) || gmax != wmax {
-				t.Fatalf("scores d=%d rows=%d differ (max %v, reference %v)", d, rows, gmax, wmax)
+				t.Fatalf("scores d=%d rows=%d lo=%d differ (max %v, reference %v)", d, rows, lo, gmax, wmax)
+			}
+			kt := make([]float32, TiledKV*d)
+			attnTransposeAVX2(&k[0], 2*stride, d, rows, &kt[0])
+			clear(got)
+			gmax = attnScoresTAVX2(&q[0], &kt[0], d, rows, lo, scale, &got[0])
+			if !bitsEqual(got, want) || gmax != wmax {
+				t.Fatalf("transposed scores d=%d rows=%d lo=%d differ (max %v, reference %v)", d, rows, lo, gmax, wmax)
 			}
 			p := make([]float32, TiledKV)
 			for i := range p {

@@ -40,7 +40,7 @@ func TestAttendTiledGuard(t *testing.T) {
 			copy(k, k0)
 			copy(v, v0)
 			want, got := make([]float32, d), make([]float32, d)
-			attendTiledGeneric(want, q, k, v, n, stride, 0.125, make([]float32, d), make([]float32, TiledKV))
+			attendTiledGeneric(want, q, k, v, 0, n, stride, 0.125, 0, make([]float32, d), make([]float32, TiledKV))
 			AttendTiled(got, q, k, v, n, stride, 0.125, make([]float32, d), make([]float32, TiledKV))
 			if !bitsEqual(got, want) {
 				t.Fatalf("d=%d n=%d: differs", d, n)

@@ -62,7 +62,7 @@ func TestAttendTiledMatchesGeneric(t *testing.T) {
 				zeroQ := rng.IntN(15) == 0
 				q, k, v := attnCase(rng, n, d, stride, kscale, zeroQ)
 				want := make([]float32, d+4)
-				attendTiledGeneric(want, q, k, v, n, stride, scale, make([]float32, d), make([]float32, TiledKV))
+				attendTiledGeneric(want, q, k, v, 0, n, stride, scale, 0, make([]float32, d), make([]float32, TiledKV))
 				got := make([]float32, d+4)
 				for i := range got {
 					got[i] = float32(i)
@@ -109,7 +109,7 @@ func TestAttendTiledHeadsMatchesGeneric(t *testing.T) {
 				_, k, v := attnCase(rng, n, d, stride, 1+float64(rng.IntN(2))*10, false)
 				want := make([]float32, heads*d+2)
 				for h := range heads {
-					attendTiledGeneric(want[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, n, stride, scale, make([]float32, d), make([]float32, TiledKV))
+					attendTiledGeneric(want[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, 0, n, stride, scale, 0, make([]float32, d), make([]float32, TiledKV))
 				}
 				got := make([]float32, heads*d+2)
 				got[heads*d], got[heads*d+1] = 7, 8
@@ -128,6 +128,83 @@ func TestAttendTiledHeadsMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestAttendTiledMaskedMatchesGeneric checks AttendTiledMasked and
+// AttendTiledHeadsMasked (assembly where available) against
+// attendTiledGeneric bit for bit, with the cells before lo masked (lo at,
+// just before and just after tile bounds and inside tiles, the last
+// visible cell alone) and soft caps of 0 (none), 50 and 30 (Gemma 2's),
+// with scales large enough that capped scores saturate; and the masked
+// reference itself against the plain one where lo = 0 and against
+// tiles of whole masked cells: a row whose first visible cell starts a
+// tile gives what the tiled path over the cells from there gives.
+func TestAttendTiledMaskedMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, d := range []int{8, 24, 64, 128, 256} {
+		for _, n := range []int{1, 9, 63, 64, 65, 100, 128, 129, 200, 300} {
+			los := []int{0, n - 1, rng.IntN(n)}
+			for _, b := range []int{63, 64, 65, 128, 129} {
+				if b < n {
+					los = append(los, b)
+				}
+			}
+			for li, lo := range los {
+				for _, softcap := range []float32{0, 50, 30} {
+					stride := []int{d, 4 * d, d + 3}[(li+n)%3]
+					scale := float32(1/math.Sqrt(float64(d))) * []float32{1, -1, 40}[rng.IntN(3)]
+					heads := 1 + rng.IntN(4)
+					q := make([]float32, heads*d)
+					for i := range q {
+						q[i] = float32(rng.NormFloat64())
+					}
+					_, k, v := attnCase(rng, n, d, stride, 1+float64(rng.IntN(2))*10, false)
+					sc := scale
+					if softcap != 0 {
+						sc = scale / softcap
+					}
+					want := make([]float32, heads*d+1)
+					for h := range heads {
+						attendTiledGeneric(want[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, lo, n, stride, sc, softcap, make([]float32, d), make([]float32, TiledKV))
+					}
+					if lo == 0 && softcap == 0 {
+						plain := make([]float32, d)
+						attendTiledGeneric(plain, q[:d], k, v, 0, n, stride, scale, 0, make([]float32, d), make([]float32, TiledKV))
+						if !bitsEqual(plain, want[:d]) {
+							t.Fatalf("d=%d n=%d: lo = 0 differs from the plain path", d, n)
+						}
+					}
+					if lo%TiledKV == 0 && lo > 0 && softcap == 0 {
+						from := make([]float32, d)
+						attendTiledGeneric(from, q[:d], k[lo*stride:], v[lo*stride:], 0, n-lo, stride, scale, 0, make([]float32, d), make([]float32, TiledKV))
+						if !bitsEqual(from, want[:d]) {
+							t.Fatalf("d=%d n=%d lo=%d: differs from the tiles from lo", d, n, lo)
+						}
+					}
+					got := make([]float32, d+1)
+					got[d] = 5
+					want[heads*d] = 5
+					for h := range heads {
+						clear(got[:d])
+						AttendTiledMasked(got, q[h*d:(h+1)*d], k, v, lo, n, stride, scale, softcap, make([]float32, d), make([]float32, TiledKV))
+						if !bitsEqual(got[:d], want[h*d:(h+1)*d]) || got[d] != 5 {
+							t.Fatalf("d=%d n=%d lo=%d softcap=%v stride=%d scale=%v row %d: differs", d, n, lo, softcap, stride, scale, h)
+						}
+					}
+					gotH := make([]float32, heads*d+1)
+					gotH[heads*d] = 5
+					scratch := make([]float32, TiledHeadsScratch(heads, d))
+					for i := range scratch {
+						scratch[i] = float32(math.NaN())
+					}
+					AttendTiledHeadsMasked(gotH, q, heads, k, v, lo, n, stride, scale, softcap, scratch)
+					if !bitsEqual(gotH, want) {
+						t.Fatalf("heads=%d d=%d n=%d lo=%d softcap=%v stride=%d scale=%v: differs", heads, d, n, lo, softcap, stride, scale)
+					}
+				}
+			}
+		}
+	}
+}
+
 func BenchmarkAttendTiled(b *testing.B) {
 	const n = 512
 	for _, d := range []int{64, 128} {
@@ -138,11 +215,11 @@ func BenchmarkAttendTiled(b *testing.B) {
 		scale := float32(1 / math.Sqrt(float64(d)))
 		for _, impl := range []struct {
 			name string
-			f    func(out, q []float32, k, v []uint16, n, stride int, scale float32, acc, kq []float32)
-		}{{"go", attendTiledGeneric}, {"asm", AttendTiled}} {
+			f    func(out, q []float32, k, v []uint16, lo, n, stride int, scale, softcap float32, acc, kq []float32)
+		}{{"go", attendTiledGeneric}, {"asm", attendTiled}} {
 			b.Run(impl.name+"/d="+itoa(d), func(b *testing.B) {
 				for b.Loop() {
-					impl.f(out, q, k, v, n, stride, scale, acc, kq)
+					impl.f(out, q, k, v, 0, n, stride, scale, 0, acc, kq)
 				}
 				// Two fused multiply-adds per (row, dim): scores and values.
 				b.ReportMetric(float64(4*n*d)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
