@@ -226,13 +226,14 @@ func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
 // Attention runs causal grouped-query attention for a batch over the KV
 // cache with per-thread scratch, by the flash-attention path ggml-cpu takes
 // for the ubatch: one_chunk (kernels.AttendOnline) below 64 query rows,
-// the tiled path (kernels.AttendTiled) from 64 rows on.
+// the tiled path (kernels.AttendTiledHeadsMasked, once per KV head for its
+// query heads) from 64 rows on.
 type Attention struct {
 	// Softcap, when non-zero, bounds the scaled scores s to
 	// Softcap·tanh(s/Softcap) (Gemma 2).
 	Softcap float32
 
-	f32  [][]float32 // per worker: the f16-rounded query or the tiled accumulator, then a KV tile of scores
+	f32  [][]float32 // per worker: the f16-rounded query, or the tiled path's scratch
 	acc  [][]uint16  // per worker: the f16 value accumulator of one_chunk
 	task attnTask
 }
@@ -259,25 +260,29 @@ func (t *attnTask) RunChunk(s, i int) {
 	if t.window > 0 && pos+1 > t.window {
 		first = pos + 1 - t.window
 	}
-	n := pos + 1 - first
-	base := (seq*c.Ctx + first) * kvd
 	K, V := c.K[t.li], c.V[t.li]
 	f32, acc := t.a.f32[s], t.a.acc[s]
 	softcap := t.a.Softcap
+	if t.tiled {
+		// ggml's KV tiles start at cell 0 of the sequence; the cells
+		// before the window are masked, not skipped.
+		base := seq * c.Ctx * kvd
+		g := t.group * D
+		for kh := 0; kh < t.heads/t.group; kh++ {
+			hd := i*qd + kh*g
+			kernels.AttendTiledHeadsMasked(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[base+kh*D:], V[base+kh*D:],
+				first, pos+1, kvd, t.scale, softcap, f32)
+		}
+		return
+	}
+	n := pos + 1 - first
+	base := (seq*c.Ctx + first) * kvd
 	for h := 0; h < t.heads; h++ {
 		kv := base + h/t.group*D
 		out, q := t.out[i*qd+h*D:i*qd+(h+1)*D], t.q[i*qd+h*D:i*qd+(h+1)*D]
-		switch {
-		case softcap != 0:
-			// ggml's tiled path soft-caps too; AttendTiled has no soft
-			// cap, so batches of 64+ rows take one_chunk's order here.
+		if softcap != 0 {
 			kernels.AttendOnlineSoftcap(out, q, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:D], acc)
-		case t.tiled:
-			// ggml's KV tiles start at cell 0 and mask the cells before
-			// the window; AttendTiled's start at the window's first cell,
-			// which is the same tiling when first is a multiple of 64.
-			kernels.AttendTiled(out, q, K[kv:], V[kv:], n, kvd, t.scale, f32[:D], f32[D:])
-		default:
+		} else {
 			kernels.AttendOnline(out, q, K[kv:], V[kv:], n, kvd, t.scale, f32[:D], acc)
 		}
 	}
@@ -299,11 +304,12 @@ func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out []float32, heads, kvHeads, headDim int, scale float32, window int) {
 	D := headDim
 	threads := pool.Threads()
-	if len(a.f32) != threads || (threads > 0 && len(a.acc[0]) != D) {
+	need := max(D, kernels.TiledHeadsScratch(heads/kvHeads, D))
+	if len(a.f32) != threads || (threads > 0 && (len(a.acc[0]) != D || len(a.f32[0]) != need)) {
 		a.f32 = make([][]float32, threads)
 		a.acc = make([][]uint16, threads)
 		for i := range a.f32 {
-			a.f32[i] = make([]float32, D+kernels.TiledKV)
+			a.f32[i] = make([]float32, need)
 			a.acc[i] = make([]uint16, D)
 		}
 	}
