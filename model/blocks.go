@@ -435,7 +435,12 @@ func (m *Decoder) NewCache(ctx, seqs int) (*Cache, error) {
 	return NewCache(m.P.Layers, ctx, seqs, m.P.KVHeads*m.P.HeadDim)
 }
 
-// Forward runs a batch through the model.
+// Forward runs a batch through the model. Trace, when set, sees its
+// intermediates under the names of llama.cpp's graph: attn_norm,
+// Qcur_mm, Kcur_mm (the projections before biases), Vcur, Qcur and Kcur
+// (after rope), kqv_out, attn_out, ffn_inp, ffn_norm, ffn_gate, ffn_up,
+// ffn_swiglu, ffn_out, l_out (each "-layer"), result_norm and
+// result_output.
 func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	p := m.P
 	if err := c.Check(b, p.Vocab); err != nil {
@@ -457,7 +462,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	if err := Embed(m.Embd, b, x); err != nil {
 		return nil, err
 	}
-	scale := float32(1 / math.Sqrt(float64(D)))
+	scale := 1 / float32(math.Sqrt(float64(D))) // 1.0f/sqrtf(n_embd_head)
 	rope := kernels.RopeNorm
 	if m.Opt.Neox {
 		rope = kernels.RopeNeox
@@ -471,12 +476,14 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		m.pool.MatMul(&m.ws, l.Q, xn, n, q)
 		m.pool.MatMul(&m.ws, l.K, xn, n, k)
 		m.pool.MatMul(&m.ws, l.V, xn, n, v)
+		TraceTensor("attn_norm", li, xn)
+		TraceTensor("Qcur_mm", li, q)
+		TraceTensor("Kcur_mm", li, k)
 		if l.QBias != nil {
 			AddBias(q, l.QBias, n)
 			AddBias(k, l.KBias, n)
 			AddBias(v, l.VBias, n)
 		}
-		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
 			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
@@ -501,29 +508,64 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
 		TraceTensor("kqv_out", li, at)
 		m.pool.MatMul(&m.ws, l.O, at, n, o)
+		TraceTensor("attn_out", li, o)
 		kernels.Add(x, o)
 		TraceTensor("ffn_inp", li, x)
 
+		nf := n
+		if li == len(m.Layers)-1 && nOut < n {
+			// As llama.cpp's graph does (ggml_get_rows on inp_out_ids), the
+			// last layer's feed-forward runs only on the rows that want
+			// logits; the batch size picks ggml's matmul path, so it
+			// changes the sums.
+			if nOut == 0 {
+				return nil, nil
+			}
+			CompactRows(x, b, E)
+			nf = nOut
+		}
 		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
-		RMSNormRows(xn, x, l.FFNNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.Gate, xn, n, g)
-		m.pool.MatMul(&m.ws, l.Up, xn, n, u)
-		for i := 0; i < n; i++ { // per row: ggml's vector body and scalar tail split each row
+		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
+		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
+		RMSNormRows(xnf, xf, l.FFNNorm, nf, p.Eps)
+		m.pool.MatMul(&m.ws, l.Gate, xnf, nf, gf)
+		m.pool.MatMul(&m.ws, l.Up, xnf, nf, uf)
+		TraceTensor("ffn_norm", li, xnf)
+		TraceTensor("ffn_gate", li, gf)
+		TraceTensor("ffn_up", li, uf)
+		for i := 0; i < nf; i++ { // per row: ggml's vector body and scalar tail split each row
 			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
 		}
-		m.pool.MatMul(&m.ws, l.Down, g, n, o)
-		TraceTensor("ffn_out", li, o)
-		kernels.Add(x, o)
-		TraceTensor("l_out", li, x)
+		TraceTensor("ffn_swiglu", li, gf)
+		m.pool.MatMul(&m.ws, l.Down, gf, nf, of)
+		TraceTensor("ffn_out", li, of)
+		kernels.Add(xf, of)
+		TraceTensor("l_out", li, xf)
 	}
 	if nOut == 0 {
 		return nil, nil
 	}
+	// The last layer left only the entries that want logits, in batch
+	// order, in x[:nOut*E].
 	buf.sel = Grow(buf.sel, nOut*E)
 	buf.logits = Grow(buf.logits, nOut*p.Vocab)
-	SelectNorm(buf.sel, x, m.OutNorm, b, p.Eps)
+	RMSNormRows(buf.sel, x, m.OutNorm, nOut, p.Eps)
 	TraceTensor("result_norm", -1, buf.sel)
 	m.pool.MatMul(&m.ws, m.Out, buf.sel, nOut, buf.logits)
 	TraceTensor("result_output", -1, buf.logits)
 	return buf.logits, nil
+}
+
+// CompactRows moves the rows (of width E) of x whose batch entries want
+// logits to the front, in batch order.
+func CompactRows(x []float32, b *Batch, E int) {
+	j := 0
+	for i, want := range b.Logits {
+		if want {
+			if i != j {
+				copy(x[j*E:(j+1)*E], x[i*E:(i+1)*E])
+			}
+			j++
+		}
+	}
 }
