@@ -171,6 +171,22 @@ func Grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// CheckBatch checks the batch against the cache and a vocabulary of
+// vocab tokens and returns its length and how many of its entries want
+// logits.
+func CheckBatch(c *Cache, b *Batch, vocab int) (n, nOut int, err error) {
+	if err := c.Check(b, vocab); err != nil {
+		return 0, 0, err
+	}
+	return b.Len(), CountLogits(b), nil
+}
+
+// NewCache allocates the f16 KV cache of a model with these
+// hyperparameters for seqs sequences of ctx positions.
+func (p Hyper) NewCache(ctx, seqs int) (*Cache, error) {
+	return NewCache(p.Layers, ctx, seqs, p.KVHeads*p.HeadDim)
+}
+
 // CountLogits is the number of batch entries that want logits.
 func CountLogits(b *Batch) int {
 	n := 0
@@ -356,34 +372,79 @@ type Decoder struct {
 	buf  struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
 }
 
-type vecSpec struct {
-	dst *[]float32
-	n   string
-	len int
+// VectorSpec names a 1-D tensor of Len floats for LoadVectors, to be
+// stored in *Dst.
+type VectorSpec struct {
+	Dst  *[]float32
+	Name string
+	Len  int
+}
+
+// MatrixSpec names a Rows×Cols tensor for LoadMatrices, to be stored in
+// *Dst.
+type MatrixSpec struct {
+	Dst        **kernels.Matrix
+	Name       string
+	Rows, Cols int
+}
+
+// LoadVectors loads each of the vectors, checking its length.
+func LoadVectors(f *gguf.File, specs ...VectorSpec) error {
+	for _, w := range specs {
+		v, err := Vector(f, w.Name, w.Len)
+		if err != nil {
+			return err
+		}
+		*w.Dst = v
+	}
+	return nil
+}
+
+// LoadMatrices loads each of the matrices, checking its shape.
+func LoadMatrices(f *gguf.File, specs ...MatrixSpec) error {
+	for _, w := range specs {
+		m, err := MatrixShape(f, w.Name, w.Rows, w.Cols)
+		if err != nil {
+			return err
+		}
+		*w.Dst = m
+	}
+	return nil
+}
+
+// LoadHead loads the token embeddings (token_embd, rows of p.Embd), the
+// final norm (output_norm) and the output head (output, or the tied
+// embeddings when the file has none), and sets p.Vocab to the number of
+// embedding rows.
+func LoadHead(f *gguf.File, p *Hyper) (embd *kernels.Matrix, outNorm []float32, out *kernels.Matrix, err error) {
+	if embd, err = Matrix(f, "token_embd.weight"); err != nil {
+		return nil, nil, nil, err
+	}
+	if embd.Cols != p.Embd {
+		return nil, nil, nil, fmt.Errorf("%s: token_embd.weight has rows of %d, want the embedding size %d", p.Arch, embd.Cols, p.Embd)
+	}
+	p.Vocab = embd.Rows
+	if outNorm, err = Vector(f, "output_norm.weight", p.Embd); err != nil {
+		return nil, nil, nil, err
+	}
+	out = embd
+	if _, ok := f.Tensor("output.weight"); ok {
+		if out, err = MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return embd, outNorm, out, nil
 }
 
 // NewDecoder loads the tensors of a llama-family model with llama.cpp's
 // GGUF names (no weights are copied).
 func NewDecoder(f *gguf.File, p Hyper, o DecoderOptions, opts Options) (*Decoder, error) {
-	m := &Decoder{P: p, Opt: o}
+	m := &Decoder{Opt: o}
 	var err error
-	if m.Embd, err = Matrix(f, "token_embd.weight"); err != nil {
+	if m.Embd, m.OutNorm, m.Out, err = LoadHead(f, &p); err != nil {
 		return nil, err
 	}
-	if m.Embd.Cols != p.Embd {
-		return nil, fmt.Errorf("%s: token_embd.weight has rows of %d, want the embedding size %d", p.Arch, m.Embd.Cols, p.Embd)
-	}
-	p.Vocab = m.Embd.Rows
 	m.P = p
-	if m.OutNorm, err = Vector(f, "output_norm.weight", p.Embd); err != nil {
-		return nil, err
-	}
-	m.Out = m.Embd // tied embeddings unless the file has an output head
-	if _, ok := f.Tensor("output.weight"); ok {
-		if m.Out, err = MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
-			return nil, err
-		}
-	}
 	if m.RopeFreqs, err = OptionalVector(f, "rope_freqs.weight", p.RopeDims/2); err != nil {
 		return nil, err
 	}
@@ -392,36 +453,45 @@ func NewDecoder(f *gguf.File, p Hyper, o DecoderOptions, opts Options) (*Decoder
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		name := func(s string) string { return fmt.Sprintf("blk.%d.%s", i, s) }
-		vecs := []vecSpec{{&l.AttnNorm, "attn_norm.weight", p.Embd}, {&l.FFNNorm, "ffn_norm.weight", p.Embd}}
+		vecs := []VectorSpec{{&l.AttnNorm, name("attn_norm.weight"), p.Embd}, {&l.FFNNorm, name("ffn_norm.weight"), p.Embd}}
 		if o.QKNorm {
-			vecs = append(vecs, vecSpec{&l.QNorm, "attn_q_norm.weight", p.HeadDim}, vecSpec{&l.KNorm, "attn_k_norm.weight", p.HeadDim})
+			vecs = append(vecs, VectorSpec{&l.QNorm, name("attn_q_norm.weight"), p.HeadDim}, VectorSpec{&l.KNorm, name("attn_k_norm.weight"), p.HeadDim})
 		}
 		if o.QKVBias {
-			vecs = append(vecs, vecSpec{&l.QBias, "attn_q.bias", qd}, vecSpec{&l.KBias, "attn_k.bias", kvd}, vecSpec{&l.VBias, "attn_v.bias", kvd})
+			vecs = append(vecs, VectorSpec{&l.QBias, name("attn_q.bias"), qd}, VectorSpec{&l.KBias, name("attn_k.bias"), kvd}, VectorSpec{&l.VBias, name("attn_v.bias"), kvd})
 		}
-		for _, w := range vecs {
-			if *w.dst, err = Vector(f, name(w.n), w.len); err != nil {
-				return nil, err
-			}
+		if err := LoadVectors(f, vecs...); err != nil {
+			return nil, err
 		}
-		for _, w := range []struct {
-			dst        **kernels.Matrix
-			n          string
-			rows, cols int
-		}{
-			{&l.Q, "attn_q", qd, p.Embd}, {&l.K, "attn_k", kvd, p.Embd}, {&l.V, "attn_v", kvd, p.Embd},
-			{&l.O, "attn_output", p.Embd, qd},
-			{&l.Gate, "ffn_gate", p.FFN, p.Embd}, {&l.Up, "ffn_up", p.FFN, p.Embd}, {&l.Down, "ffn_down", p.Embd, p.FFN},
-		} {
-			if *w.dst, err = MatrixShape(f, name(w.n+".weight"), w.rows, w.cols); err != nil {
-				return nil, err
-			}
+		if err := LoadMatrices(f, ProjectionSpecs(name, &l.Q, &l.K, &l.V, &l.O, qd, kvd, p.Embd)...); err != nil {
+			return nil, err
+		}
+		if err := LoadMatrices(f, FFNSpecs(name, &l.Gate, &l.Up, &l.Down, p.FFN, p.Embd)...); err != nil {
+			return nil, err
 		}
 	}
 	m.info = p.Info(f)
 	m.pool = kernels.NewPool(opts.Threads)
 	m.rope = make([]float32, p.RopeDims)
 	return m, nil
+}
+
+// ProjectionSpecs are the attention projections of a block under
+// llama.cpp's names (name adds the block prefix): attn_q (qd×embd),
+// attn_k and attn_v (kvd×embd), attn_output (embd×qd).
+func ProjectionSpecs(name func(string) string, q, k, v, o **kernels.Matrix, qd, kvd, embd int) []MatrixSpec {
+	return []MatrixSpec{
+		{q, name("attn_q.weight"), qd, embd}, {k, name("attn_k.weight"), kvd, embd}, {v, name("attn_v.weight"), kvd, embd},
+		{o, name("attn_output.weight"), embd, qd},
+	}
+}
+
+// FFNSpecs are the gated feed-forward matrices of a block under
+// llama.cpp's names: ffn_gate and ffn_up (ffn×embd), ffn_down (embd×ffn).
+func FFNSpecs(name func(string) string, gate, up, down **kernels.Matrix, ffn, embd int) []MatrixSpec {
+	return []MatrixSpec{
+		{gate, name("ffn_gate.weight"), ffn, embd}, {up, name("ffn_up.weight"), ffn, embd}, {down, name("ffn_down.weight"), embd, ffn},
+	}
 }
 
 // Info describes the model.
@@ -432,7 +502,7 @@ func (m *Decoder) Close() { m.pool.Close() }
 
 // NewCache allocates an f16 KV cache.
 func (m *Decoder) NewCache(ctx, seqs int) (*Cache, error) {
-	return NewCache(m.P.Layers, ctx, seqs, m.P.KVHeads*m.P.HeadDim)
+	return m.P.NewCache(ctx, seqs)
 }
 
 // Forward runs a batch through the model. Trace, when set, sees its
@@ -443,16 +513,12 @@ func (m *Decoder) NewCache(ctx, seqs int) (*Cache, error) {
 // result_output.
 func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	p := m.P
-	if err := c.Check(b, p.Vocab); err != nil {
+	n, nOut, err := CheckBatch(c, b, p.Vocab)
+	if n == 0 || err != nil {
 		return nil, err
-	}
-	n := b.Len()
-	if n == 0 {
-		return nil, nil
 	}
 	E, D := p.Embd, p.HeadDim
 	qd, kvd := p.Heads*D, p.KVHeads*D
-	nOut := CountLogits(b)
 	buf := &m.buf
 	x, xn := Grow(buf.x, n*E), Grow(buf.xn, n*E)
 	q, k, v := Grow(buf.q, n*qd), Grow(buf.k, n*kvd), Grow(buf.v, n*kvd)

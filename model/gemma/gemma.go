@@ -62,21 +62,8 @@ func New(f *gguf.File, arch string, opts model.Options) (model.Model, error) {
 		return nil, fmt.Errorf("%s: metadata key %s.attention.sliding_window is missing", arch, arch)
 	}
 	m := &Model{gemma2: arch == "gemma2"}
-	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
+	if m.embd, m.outNorm, m.out, err = model.LoadHead(f, &p); err != nil {
 		return nil, err
-	}
-	if m.embd.Cols != p.Embd {
-		return nil, fmt.Errorf("%s: token_embd.weight has rows of %d, want %d", arch, m.embd.Cols, p.Embd)
-	}
-	p.Vocab = m.embd.Rows
-	if m.outNorm, err = model.Vector(f, "output_norm.weight", p.Embd); err != nil {
-		return nil, err
-	}
-	m.out = m.embd
-	if _, ok := f.Tensor("output.weight"); ok {
-		if m.out, err = model.MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
-			return nil, err
-		}
 	}
 	qd, kvd := p.Heads*p.HeadDim, p.KVHeads*p.HeadDim
 	m.layers = make([]layer, p.Layers)
@@ -87,36 +74,23 @@ func New(f *gguf.File, arch string, opts model.Options) (model.Model, error) {
 		} else {
 			l.swa = (i+1)%6 != 0
 		}
-		name := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", i, s) }
-		type vec struct {
-			dst *[]float32
-			n   string
-			len int
-		}
-		vecs := []vec{
-			{&l.attnNorm, "attn_norm", p.Embd}, {&l.postAttnNorm, "post_attention_norm", p.Embd},
-			{&l.ffnNorm, "ffn_norm", p.Embd}, {&l.postFFNNorm, "post_ffw_norm", p.Embd},
+		name := func(s string) string { return fmt.Sprintf("blk.%d.%s", i, s) }
+		vecs := []model.VectorSpec{
+			{Dst: &l.attnNorm, Name: name("attn_norm.weight"), Len: p.Embd}, {Dst: &l.postAttnNorm, Name: name("post_attention_norm.weight"), Len: p.Embd},
+			{Dst: &l.ffnNorm, Name: name("ffn_norm.weight"), Len: p.Embd}, {Dst: &l.postFFNNorm, Name: name("post_ffw_norm.weight"), Len: p.Embd},
 		}
 		if !m.gemma2 {
-			vecs = append(vecs, vec{&l.qNorm, "attn_q_norm", p.HeadDim}, vec{&l.kNorm, "attn_k_norm", p.HeadDim})
+			vecs = append(vecs, model.VectorSpec{Dst: &l.qNorm, Name: name("attn_q_norm.weight"), Len: p.HeadDim},
+				model.VectorSpec{Dst: &l.kNorm, Name: name("attn_k_norm.weight"), Len: p.HeadDim})
 		}
-		for _, w := range vecs {
-			if *w.dst, err = model.Vector(f, name(w.n), w.len); err != nil {
-				return nil, err
-			}
+		if err := model.LoadVectors(f, vecs...); err != nil {
+			return nil, err
 		}
-		for _, w := range []struct {
-			dst        **kernels.Matrix
-			n          string
-			rows, cols int
-		}{
-			{&l.q, "attn_q", qd, p.Embd}, {&l.k, "attn_k", kvd, p.Embd}, {&l.v, "attn_v", kvd, p.Embd},
-			{&l.o, "attn_output", p.Embd, qd},
-			{&l.gate, "ffn_gate", p.FFN, p.Embd}, {&l.up, "ffn_up", p.FFN, p.Embd}, {&l.down, "ffn_down", p.Embd, p.FFN},
-		} {
-			if *w.dst, err = model.MatrixShape(f, name(w.n), w.rows, w.cols); err != nil {
-				return nil, err
-			}
+		if err := model.LoadMatrices(f, model.ProjectionSpecs(name, &l.q, &l.k, &l.v, &l.o, qd, kvd, p.Embd)...); err != nil {
+			return nil, err
+		}
+		if err := model.LoadMatrices(f, model.FFNSpecs(name, &l.gate, &l.up, &l.down, p.FFN, p.Embd)...); err != nil {
+			return nil, err
 		}
 	}
 	// llama.cpp scales queries by 1/sqrt(head size) before attention (the
@@ -140,22 +114,18 @@ func (m *Model) Close() { m.pool.Close() }
 
 // NewCache allocates an f16 KV cache.
 func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
-	return model.NewCache(m.p.Layers, ctx, seqs, m.p.KVHeads*m.p.HeadDim)
+	return m.p.NewCache(ctx, seqs)
 }
 
 // Forward runs a batch through the model.
 func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	p := m.p
-	if err := c.Check(b, p.Vocab); err != nil {
+	n, nOut, err := model.CheckBatch(c, b, p.Vocab)
+	if n == 0 || err != nil {
 		return nil, err
-	}
-	n := b.Len()
-	if n == 0 {
-		return nil, nil
 	}
 	E, D := p.Embd, p.HeadDim
 	qd, kvd := p.Heads*D, p.KVHeads*D
-	nOut := model.CountLogits(b)
 	buf := &m.buf
 	x, xn := model.Grow(buf.x, n*E), model.Grow(buf.xn, n*E)
 	q, k, v := model.Grow(buf.q, n*qd), model.Grow(buf.k, n*kvd), model.Grow(buf.v, n*kvd)

@@ -65,44 +65,24 @@ func New(f *gguf.File, opts model.Options) (model.Model, error) {
 		return nil, err
 	}
 	m.attnFactor = model.FloatKey(f.Metadata, "phi3.rope.scaling.attn_factor", 1)
-	if m.embd, err = model.Matrix(f, "token_embd.weight"); err != nil {
+	if m.embd, m.outNorm, m.out, err = model.LoadHead(f, &p); err != nil {
 		return nil, err
-	}
-	if m.embd.Cols != p.Embd {
-		return nil, fmt.Errorf("phi3: token_embd.weight has rows of %d, want %d", m.embd.Cols, p.Embd)
-	}
-	p.Vocab = m.embd.Rows
-	if m.outNorm, err = model.Vector(f, "output_norm.weight", p.Embd); err != nil {
-		return nil, err
-	}
-	m.out = m.embd
-	if _, ok := f.Tensor("output.weight"); ok {
-		if m.out, err = model.MatrixShape(f, "output.weight", p.Vocab, p.Embd); err != nil {
-			return nil, err
-		}
 	}
 	qd, kvd := p.Heads*p.HeadDim, p.KVHeads*p.HeadDim
 	m.layers = make([]layer, p.Layers)
 	for i := range m.layers {
 		l := &m.layers[i]
 		name := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", i, s) }
-		if l.attnNorm, err = model.Vector(f, name("attn_norm"), p.Embd); err != nil {
+		if err := model.LoadVectors(f, model.VectorSpec{Dst: &l.attnNorm, Name: name("attn_norm"), Len: p.Embd},
+			model.VectorSpec{Dst: &l.ffnNorm, Name: name("ffn_norm"), Len: p.Embd}); err != nil {
 			return nil, err
 		}
-		if l.ffnNorm, err = model.Vector(f, name("ffn_norm"), p.Embd); err != nil {
+		if err := model.LoadMatrices(f,
+			model.MatrixSpec{Dst: &l.qkv, Name: name("attn_qkv"), Rows: qd + 2*kvd, Cols: p.Embd},
+			model.MatrixSpec{Dst: &l.o, Name: name("attn_output"), Rows: p.Embd, Cols: qd},
+			model.MatrixSpec{Dst: &l.up, Name: name("ffn_up"), Rows: 2 * p.FFN, Cols: p.Embd},
+			model.MatrixSpec{Dst: &l.down, Name: name("ffn_down"), Rows: p.Embd, Cols: p.FFN}); err != nil {
 			return nil, err
-		}
-		for _, w := range []struct {
-			dst        **kernels.Matrix
-			n          string
-			rows, cols int
-		}{
-			{&l.qkv, "attn_qkv", qd + 2*kvd, p.Embd}, {&l.o, "attn_output", p.Embd, qd},
-			{&l.up, "ffn_up", 2 * p.FFN, p.Embd}, {&l.down, "ffn_down", p.Embd, p.FFN},
-		} {
-			if *w.dst, err = model.MatrixShape(f, name(w.n), w.rows, w.cols); err != nil {
-				return nil, err
-			}
 		}
 	}
 	m.p = p
@@ -130,23 +110,19 @@ func (m *Model) ropeFactors(ctx int) []float32 {
 
 // NewCache allocates an f16 KV cache.
 func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
-	return model.NewCache(m.p.Layers, ctx, seqs, m.p.KVHeads*m.p.HeadDim)
+	return m.p.NewCache(ctx, seqs)
 }
 
 // Forward runs a batch through the model.
 func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	p := m.p
-	if err := c.Check(b, p.Vocab); err != nil {
+	n, nOut, err := model.CheckBatch(c, b, p.Vocab)
+	if n == 0 || err != nil {
 		return nil, err
-	}
-	n := b.Len()
-	if n == 0 {
-		return nil, nil
 	}
 	E, D, F := p.Embd, p.HeadDim, p.FFN
 	qd, kvd := p.Heads*D, p.KVHeads*D
 	fd := qd + 2*kvd
-	nOut := model.CountLogits(b)
 	buf := &m.buf
 	x, xn := model.Grow(buf.x, n*E), model.Grow(buf.xn, n*E)
 	qkv := model.Grow(buf.qkv, n*fd)
