@@ -356,7 +356,7 @@ type DecoderOptions struct {
 // Decoder is a llama-family transformer: pre-norm blocks of grouped-query
 // attention with rotary embeddings and a SwiGLU feed-forward network.
 type Decoder struct {
-	P         Hyper
+	Base
 	Opt       DecoderOptions
 	Embd      *kernels.Matrix
 	OutNorm   []float32
@@ -364,13 +364,36 @@ type Decoder struct {
 	RopeFreqs []float32
 	Layers    []DecoderLayer
 
-	info Info
-	pool *kernels.Pool
-	ws   kernels.Workspace
-	att  Attention
-	rope []float32
-	buf  struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
+	buf struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
 }
+
+// Base is what a model holds besides its weights: the hyperparameters,
+// its description, the worker pool with its matmul workspace, the
+// attention's scratch and a rope table. It gives the model its Info,
+// Close and NewCache methods.
+type Base struct {
+	P    Hyper
+	Pool *kernels.Pool
+	WS   kernels.Workspace
+	Att  Attention
+	Rope []float32 // RopeDims entries, for kernels.RopeCache
+	info Info
+}
+
+// NewBase starts the model's worker pool (opts.Threads) and describes the
+// model of file f with hyperparameters p.
+func NewBase(f *gguf.File, p Hyper, opts Options) Base {
+	return Base{P: p, Pool: kernels.NewPool(opts.Threads), Rope: make([]float32, p.RopeDims), info: p.Info(f)}
+}
+
+// Info describes the model.
+func (m *Base) Info() Info { return m.info }
+
+// Close stops the model's worker threads.
+func (m *Base) Close() { m.Pool.Close() }
+
+// NewCache allocates the model's f16 KV cache.
+func (m *Base) NewCache(ctx, seqs int) (*Cache, error) { return m.P.NewCache(ctx, seqs) }
 
 // VectorSpec names a 1-D tensor of Len floats for LoadVectors, to be
 // stored in *Dst.
@@ -444,7 +467,7 @@ func NewDecoder(f *gguf.File, p Hyper, o DecoderOptions, opts Options) (*Decoder
 	if m.Embd, m.OutNorm, m.Out, err = LoadHead(f, &p); err != nil {
 		return nil, err
 	}
-	m.P = p
+	m.Base.P = p
 	if m.RopeFreqs, err = OptionalVector(f, "rope_freqs.weight", p.RopeDims/2); err != nil {
 		return nil, err
 	}
@@ -470,9 +493,7 @@ func NewDecoder(f *gguf.File, p Hyper, o DecoderOptions, opts Options) (*Decoder
 			return nil, err
 		}
 	}
-	m.info = p.Info(f)
-	m.pool = kernels.NewPool(opts.Threads)
-	m.rope = make([]float32, p.RopeDims)
+	m.Base = NewBase(f, p, opts)
 	return m, nil
 }
 
@@ -492,17 +513,6 @@ func FFNSpecs(name func(string) string, gate, up, down **kernels.Matrix, ffn, em
 	return []MatrixSpec{
 		{gate, name("ffn_gate.weight"), ffn, embd}, {up, name("ffn_up.weight"), ffn, embd}, {down, name("ffn_down.weight"), embd, ffn},
 	}
-}
-
-// Info describes the model.
-func (m *Decoder) Info() Info { return m.info }
-
-// Close stops the model's worker threads.
-func (m *Decoder) Close() { m.pool.Close() }
-
-// NewCache allocates an f16 KV cache.
-func (m *Decoder) NewCache(ctx, seqs int) (*Cache, error) {
-	return m.P.NewCache(ctx, seqs)
 }
 
 // Forward runs a batch through the model. Trace, when set, sees its
@@ -539,9 +549,9 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
 		// projections of norm(x) (plus biases, per-head norms).
 		RMSNormRows(xn, x, l.AttnNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.Q, xn, n, q)
-		m.pool.MatMul(&m.ws, l.K, xn, n, k)
-		m.pool.MatMul(&m.ws, l.V, xn, n, v)
+		m.Pool.MatMul(&m.WS, l.Q, xn, n, q)
+		m.Pool.MatMul(&m.WS, l.K, xn, n, k)
+		m.Pool.MatMul(&m.WS, l.V, xn, n, v)
 		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Qcur_mm", li, q)
 		TraceTensor("Kcur_mm", li, k)
@@ -552,28 +562,28 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		}
 		TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
-			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
+			kernels.RopeCache(m.Rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
 				if l.QNorm != nil {
 					kernels.RMSNorm(qh, qh, l.QNorm, p.Eps)
 				}
-				rope(qh, m.rope, p.RopeDims)
+				rope(qh, m.Rope, p.RopeDims)
 			}
 			for h := 0; h < p.KVHeads; h++ {
 				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
 				if l.KNorm != nil {
 					kernels.RMSNorm(kh, kh, l.KNorm, p.Eps)
 				}
-				rope(kh, m.rope, p.RopeDims)
+				rope(kh, m.Rope, p.RopeDims)
 			}
 			StoreKV(c, li, b, i, k, v)
 		}
 		TraceTensor("Qcur", li, q)
 		TraceTensor("Kcur", li, k)
-		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
+		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
 		TraceTensor("kqv_out", li, at)
-		m.pool.MatMul(&m.ws, l.O, at, n, o)
+		m.Pool.MatMul(&m.WS, l.O, at, n, o)
 		TraceTensor("attn_out", li, o)
 		kernels.Add(x, o)
 		TraceTensor("ffn_inp", li, x)
@@ -594,8 +604,8 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
 		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
 		RMSNormRows(xnf, xf, l.FFNNorm, nf, p.Eps)
-		m.pool.MatMul(&m.ws, l.Gate, xnf, nf, gf)
-		m.pool.MatMul(&m.ws, l.Up, xnf, nf, uf)
+		m.Pool.MatMul(&m.WS, l.Gate, xnf, nf, gf)
+		m.Pool.MatMul(&m.WS, l.Up, xnf, nf, uf)
 		TraceTensor("ffn_norm", li, xnf)
 		TraceTensor("ffn_gate", li, gf)
 		TraceTensor("ffn_up", li, uf)
@@ -603,7 +613,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
 		}
 		TraceTensor("ffn_swiglu", li, gf)
-		m.pool.MatMul(&m.ws, l.Down, gf, nf, of)
+		m.Pool.MatMul(&m.WS, l.Down, gf, nf, of)
 		TraceTensor("ffn_out", li, of)
 		kernels.Add(xf, of)
 		TraceTensor("l_out", li, xf)
@@ -617,7 +627,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	buf.logits = Grow(buf.logits, nOut*p.Vocab)
 	RMSNormRows(buf.sel, x, m.OutNorm, nOut, p.Eps)
 	TraceTensor("result_norm", -1, buf.sel)
-	m.pool.MatMul(&m.ws, m.Out, buf.sel, nOut, buf.logits)
+	m.Pool.MatMul(&m.WS, m.Out, buf.sel, nOut, buf.logits)
 	TraceTensor("result_output", -1, buf.logits)
 	return buf.logits, nil
 }

@@ -33,18 +33,13 @@ type layer struct {
 
 // Model is a loaded Gemma 3 model.
 type Model struct {
-	p       model.Hyper
-	info    model.Info
+	model.Base
 	embd    *kernels.Matrix
 	outNorm []float32
 	out     *kernels.Matrix
 	layers  []layer
 	qScale  float32
 	gemma2  bool
-	pool    *kernels.Pool
-	ws      kernels.Workspace
-	att     model.Attention
-	rope    []float32
 	buf     struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
 }
 
@@ -99,27 +94,13 @@ func New(f *gguf.File, arch string, opts model.Options) (model.Model, error) {
 	if v, ok := f.Metadata.Float(arch + ".attention.scale"); ok && v != 0 {
 		m.qScale = float32(v)
 	}
-	m.p = p
-	m.info = p.Info(f)
-	m.pool = kernels.NewPool(opts.Threads)
-	m.rope = make([]float32, p.RopeDims)
+	m.Base = model.NewBase(f, p, opts)
 	return m, nil
-}
-
-// Info describes the model.
-func (m *Model) Info() model.Info { return m.info }
-
-// Close stops the model's worker threads.
-func (m *Model) Close() { m.pool.Close() }
-
-// NewCache allocates an f16 KV cache.
-func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
-	return m.p.NewCache(ctx, seqs)
 }
 
 // Forward runs a batch through the model.
 func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
-	p := m.p
+	p := m.P
 	n, nOut, err := model.CheckBatch(c, b, p.Vocab)
 	if n == 0 || err != nil {
 		return nil, err
@@ -152,26 +133,26 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		}
 		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.q, xn, n, q)
-		m.pool.MatMul(&m.ws, l.k, xn, n, k)
-		m.pool.MatMul(&m.ws, l.v, xn, n, v)
+		m.Pool.MatMul(&m.WS, l.q, xn, n, q)
+		m.Pool.MatMul(&m.WS, l.k, xn, n, k)
+		m.Pool.MatMul(&m.WS, l.v, xn, n, v)
 		model.TraceTensor("attn_norm", li, xn)
 		model.TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
-			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, base, scale, nil)
+			kernels.RopeCache(m.Rope, int(b.Pos[i]), p.RopeDims, base, scale, nil)
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
 				if l.qNorm != nil {
 					kernels.RMSNorm(qh, qh, l.qNorm, p.Eps)
 				}
-				kernels.RopeNeox(qh, m.rope, p.RopeDims)
+				kernels.RopeNeox(qh, m.Rope, p.RopeDims)
 			}
 			for h := 0; h < p.KVHeads; h++ {
 				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
 				if l.kNorm != nil {
 					kernels.RMSNorm(kh, kh, l.kNorm, p.Eps)
 				}
-				kernels.RopeNeox(kh, m.rope, p.RopeDims)
+				kernels.RopeNeox(kh, m.Rope, p.RopeDims)
 			}
 			model.StoreKV(c, li, b, i, k, v)
 		}
@@ -180,10 +161,10 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		for i := range q {
 			q[i] *= m.qScale
 		}
-		m.att.Softcap = p.AttnSoftcap
-		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
+		m.Att.Softcap = p.AttnSoftcap
+		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
 		model.TraceTensor("kqv_out", li, at)
-		m.pool.MatMul(&m.ws, l.o, at, n, o)
+		m.Pool.MatMul(&m.WS, l.o, at, n, o)
 		model.TraceTensor("attn_out", li, o)
 		model.RMSNormRows(o, o, l.postAttnNorm, n, p.Eps)
 		model.TraceTensor("attn_post_norm", li, o)
@@ -192,14 +173,14 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 
 		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.gate, xn, n, g)
-		m.pool.MatMul(&m.ws, l.up, xn, n, u)
+		m.Pool.MatMul(&m.WS, l.gate, xn, n, g)
+		m.Pool.MatMul(&m.WS, l.up, xn, n, u)
 		model.TraceTensor("ffn_norm", li, xn)
 		model.TraceTensor("ffn_gate", li, g)
 		model.TraceTensor("ffn_up", li, u)
 		GeGLU(g, u)
 		model.TraceTensor("ffn_geglu", li, g)
-		m.pool.MatMul(&m.ws, l.down, g, n, o)
+		m.Pool.MatMul(&m.WS, l.down, g, n, o)
 		model.TraceTensor("ffn_out", li, o)
 		model.RMSNormRows(o, o, l.postFFNNorm, n, p.Eps)
 		model.TraceTensor("ffn_post_norm", li, o)
@@ -213,7 +194,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
 	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
 	model.TraceTensor("result_norm", -1, buf.sel)
-	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	m.Pool.MatMul(&m.WS, m.out, buf.sel, nOut, buf.logits)
 	if c := p.FinalSoftcap; c != 0 {
 		// logits = c · tanh(logits / c) as ggml's graph computes it:
 		// scale by 1/c, glibc's tanhf, scale by c.

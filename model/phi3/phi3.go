@@ -30,16 +30,11 @@ type layer struct {
 
 // Model is a loaded Phi-3 model.
 type Model struct {
-	p       model.Hyper
-	info    model.Info
+	model.Base
 	embd    *kernels.Matrix
 	outNorm []float32
 	out     *kernels.Matrix
 	layers  []layer
-	pool    *kernels.Pool
-	ws      kernels.Workspace
-	att     model.Attention
-	rope    []float32
 	// Long-context rope: factors for contexts up to origCtx and beyond
 	// (either may be nil: no factors there), and the cos/sin scale.
 	ropeShort, ropeLong []float32
@@ -85,18 +80,9 @@ func New(f *gguf.File, opts model.Options) (model.Model, error) {
 			return nil, err
 		}
 	}
-	m.p = p
-	m.info = p.Info(f)
-	m.pool = kernels.NewPool(opts.Threads)
-	m.rope = make([]float32, p.RopeDims)
+	m.Base = model.NewBase(f, p, opts)
 	return m, nil
 }
-
-// Info describes the model.
-func (m *Model) Info() model.Info { return m.info }
-
-// Close stops the model's worker threads.
-func (m *Model) Close() { m.pool.Close() }
 
 // ropeFactors are the rope frequency divisors for a cache of ctx positions
 // per sequence: llama.cpp's choice by n_ctx_seq, which it pads to a
@@ -108,14 +94,9 @@ func (m *Model) ropeFactors(ctx int) []float32 {
 	return m.ropeShort
 }
 
-// NewCache allocates an f16 KV cache.
-func (m *Model) NewCache(ctx, seqs int) (*model.Cache, error) {
-	return m.p.NewCache(ctx, seqs)
-}
-
 // Forward runs a batch through the model.
 func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
-	p := m.p
+	p := m.P
 	n, nOut, err := model.CheckBatch(c, b, p.Vocab)
 	if n == 0 || err != nil {
 		return nil, err
@@ -140,41 +121,41 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		l := &m.layers[li]
 		// Attention: [q k v] = Wqkv · norm(x); x += Wo · attn(rope(q)/sqrt(d), rope(k), v).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.qkv, xn, n, qkv)
+		m.Pool.MatMul(&m.WS, l.qkv, xn, n, qkv)
 		for i := 0; i < n; i++ {
 			row := qkv[i*fd : (i+1)*fd]
 			copy(q[i*qd:(i+1)*qd], row[:qd])
 			copy(k[i*kvd:(i+1)*kvd], row[qd:qd+kvd])
 			copy(v[i*kvd:(i+1)*kvd], row[qd+kvd:])
-			kernels.RopeCache(m.rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, factors)
+			kernels.RopeCache(m.Rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, factors)
 			if m.attnFactor != 1 {
 				// ggml's rope_yarn: cosf(θ)·mscale and sinf(θ)·mscale.
-				for j := range m.rope {
-					m.rope[j] *= m.attnFactor
+				for j := range m.Rope {
+					m.Rope[j] *= m.attnFactor
 				}
 			}
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
-				kernels.RopeNeox(qh, m.rope, p.RopeDims)
+				kernels.RopeNeox(qh, m.Rope, p.RopeDims)
 				for j := range qh {
 					qh[j] *= qScale
 				}
 			}
 			for h := 0; h < p.KVHeads; h++ {
-				kernels.RopeNeox(k[i*kvd+h*D:i*kvd+(h+1)*D], m.rope, p.RopeDims)
+				kernels.RopeNeox(k[i*kvd+h*D:i*kvd+(h+1)*D], m.Rope, p.RopeDims)
 			}
 			model.StoreKV(c, li, b, i, k, v)
 		}
 		// No sliding window: llama.cpp ignores phi3.attention.sliding_window
 		// (it disables Phi-3's SWA, models/phi3.cpp) and attends over
 		// every cached position.
-		m.att.Run(m.pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, 0)
-		m.pool.MatMul(&m.ws, l.o, at, n, o)
+		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, 0)
+		m.Pool.MatMul(&m.WS, l.o, at, n, o)
 		kernels.Add(x, o)
 
 		// Feed-forward: [g u] = Wgu · norm(x); x += W_down · (silu(g) ⊙ u).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.pool.MatMul(&m.ws, l.up, xn, n, gu)
+		m.Pool.MatMul(&m.WS, l.up, xn, n, gu)
 		for i := 0; i < n; i++ {
 			copy(g[i*F:(i+1)*F], gu[i*2*F:i*2*F+F])
 			copy(u[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
@@ -182,7 +163,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		for i := 0; i < n; i++ { // per row: ggml's vector body and scalar tail split each row
 			kernels.SiLUMul(g[i*F:(i+1)*F], u[i*F:(i+1)*F])
 		}
-		m.pool.MatMul(&m.ws, l.down, g, n, o)
+		m.Pool.MatMul(&m.WS, l.down, g, n, o)
 		kernels.Add(x, o)
 	}
 	if nOut == 0 {
@@ -191,6 +172,6 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	buf.sel = model.Grow(buf.sel, nOut*E)
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
 	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
-	m.pool.MatMul(&m.ws, m.out, buf.sel, nOut, buf.logits)
+	m.Pool.MatMul(&m.WS, m.out, buf.sel, nOut, buf.logits)
 	return buf.logits, nil
 }
