@@ -19,6 +19,10 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 // benchmarks switch it off to compare).
 var useMultiToken = true
 
+// useQ8Tile selects the 2-row × 4-token Q8_0 kernel in DotRowsFastN
+// (benchmarks switch it off to compare with the one-row kernel).
+var useQ8Tile = true
+
 // The kernels below compute out[r] = dot(row r of w, x) for r < rows, each
 // row being nb blocks, in the order of ggml's AVX2 vec_dot for the type:
 // 8-lane float accumulators updated with FMA once per block, the same
@@ -117,6 +121,13 @@ func dotRows4Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb 
 //go:noescape
 func dotRows4Q8_0AVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 
+// dotRows2x4Q8_0AVX2 is dotRows4Q8_0AVX2 over pairs of rows (rowBytes
+// apart): a 2-row × 4-token register tile sharing the loaded blocks, as
+// tinyBLAS tiles Q8_0 products; each result takes the same steps.
+//
+//go:noescape
+func dotRows2x4Q8_0AVX2(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, pairs, nb int)
+
 // fastKernel4 returns the four-token kernel for t, if there is one.
 func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
 	if !useAVX2 || !useMultiToken {
@@ -154,8 +165,18 @@ func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, nto
 	}
 	tok := 0
 	if k4 := fastKernel4(t); k4 != nil {
+		wp := unsafe.SliceData(w)
+		pairs := 0
+		if t == gguf.TypeQ8_0 && useQ8Tile {
+			pairs = rows / 2
+		}
 		for ; tok+4 <= ntok; tok += 4 {
-			k4(unsafe.SliceData(w), &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, nb)
+			if pairs > 0 {
+				dotRows2x4Q8_0AVX2(wp, nb*wb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, pairs, nb)
+			}
+			if r := 2 * pairs; r < rows {
+				k4(&w[r*nb*wb], &x[tok*xStride], xStride, &out[tok*outStride+r], 4*outStride, rows-r, nb)
+			}
 		}
 	}
 	for ; tok < ntok; tok++ {

@@ -188,3 +188,107 @@ q804block:
 	JNZ    q804row
 	VZEROUPPER
 	RET
+
+// Q80_PAIR(wsrc, wabs, acc, soff): one (row, token) pair of the 2×4 kernel
+// for the token block in Y12: acc += f32(scale at soff(SP)) * i8 dot, the
+// one-token kernel's steps.
+#define Q80_PAIR(wsrc, wabs, acc, soff) \
+	VPSIGNB      wsrc, Y12, Y13 \
+	VPMADDUBSW   Y13, wabs, Y13 \
+	VPMADDWD     Y13, Y15, Y13 \
+	VCVTDQ2PS    Y13, Y13 \
+	VBROADCASTSS soff(SP), Y14 \
+	VFMADD231PS  Y13, Y14, acc
+
+// Q80_TOK2(xb, t): token t's block at xb against both rows.
+#define Q80_TOK2(xb, t, acc0, acc1) \
+	VMOVDQU 2 xb, Y12 \
+	Q80_PAIR(Y10, Y8, acc0, (4*t)) \
+	Q80_PAIR(Y11, Y9, acc1, (16+4*t))
+
+// func dotRows2x4Q8_0AVX2(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, pairs, nb int)
+// Two weight rows (rowBytes apart) × four tokens per step: each weight
+// block and each activation block is loaded once for the tile; every
+// (row, token) result takes the one-token kernel's steps. Row pair p is
+// rows 2p and 2p+1 (w + 2p*rowBytes); their results go to out[2p], out[2p+1]
+// of each token.
+TEXT ·dotRows2x4Q8_0AVX2(SB), $32-64
+	MOVQ w+0(FP), SI
+	MOVQ rowBytes+8(FP), R10
+	MOVQ xStride+24(FP), R11
+	MOVQ out+32(FP), DX
+	MOVQ outStride+40(FP), CX
+	MOVQ pairs+48(FP), R8
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+	VPBROADCASTD q8w1<>(SB), Y15
+
+q8024pair:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   x+16(FP), BX
+	MOVQ   nb+56(FP), R9
+
+q8024block:
+	// scale(row r, token t) = f16(w_r.d) * f16(x_t.d) at (16r+4t)(SP)
+	VPINSRW      $0, (BX), X12, X12
+	VPINSRW      $1, (BX)(R11*1), X12, X12
+	VPINSRW      $2, (BX)(R12*1), X12, X12
+	VPINSRW      $3, (BX)(R13*1), X12, X12
+	VCVTPH2PS    X12, X12
+	MOVWLZX      (SI), AX
+	MOVWLZX      (SI)(R10*1), DI
+	SHLL         $16, DI
+	ORL          DI, AX
+	VMOVD        AX, X13
+	VCVTPH2PS    X13, X13
+	VBROADCASTSS X13, X14
+	VMULPS       X12, X14, X14
+	VMOVUPS      X14, 0(SP)
+	VMOVSHDUP    X13, X13
+	VBROADCASTSS X13, X14
+	VMULPS       X12, X14, X14
+	VMOVUPS      X14, 16(SP)
+	VMOVDQU      2(SI), Y10
+	VMOVDQU      2(SI)(R10*1), Y11
+	VPSIGNB      Y10, Y10, Y8
+	VPSIGNB      Y11, Y11, Y9
+	Q80_TOK2((BX), 0, Y0, Y4)
+	Q80_TOK2((BX)(R11*1), 1, Y1, Y5)
+	Q80_TOK2((BX)(R12*1), 2, Y2, Y6)
+	Q80_TOK2((BX)(R13*1), 3, Y3, Y7)
+	ADDQ $34, SI
+	ADDQ $34, BX
+	DECQ R9
+	JNZ  q8024block
+
+	// SI is at the second row of the pair; the next pair starts a row on.
+	ADDQ   R10, SI
+	LEAQ   (DX)(CX*2), AX
+	HSUM8(Y0, X0, X8, X9)
+	VMOVSS X8, (DX)
+	HSUM8(Y4, X4, X8, X9)
+	VMOVSS X8, 4(DX)
+	HSUM8(Y1, X1, X8, X9)
+	VMOVSS X8, (DX)(CX*1)
+	HSUM8(Y5, X5, X8, X9)
+	VMOVSS X8, 4(DX)(CX*1)
+	HSUM8(Y2, X2, X8, X9)
+	VMOVSS X8, (AX)
+	HSUM8(Y6, X6, X8, X9)
+	VMOVSS X8, 4(AX)
+	HSUM8(Y3, X3, X8, X9)
+	VMOVSS X8, (AX)(CX*1)
+	HSUM8(Y7, X7, X8, X9)
+	VMOVSS X8, 4(AX)(CX*1)
+	ADDQ   $8, DX
+	DECQ   R8
+	JNZ    q8024pair
+	VZEROUPPER
+	RET

@@ -1,0 +1,112 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"syscall"
+	"testing"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/quant"
+)
+
+// threadCPU returns the calling thread's CPU time in seconds (user and
+// system), which a loaded machine disturbs less than wall time.
+func threadCPU() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(1, &ru) // RUSAGE_THREAD
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// cpuLoop runs f b.N times on a locked thread and reports the CPU-time
+// rates: GB/s of bytes per call and tok/s of toks per call.
+func cpuLoop(b *testing.B, bytes, toks int, f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
+	for b.Loop() {
+		f()
+	}
+	cpu := threadCPU() - c0
+	b.ReportMetric(float64(bytes)*float64(b.N)/cpu/1e9, "cpuGB/s")
+	if toks > 0 {
+		b.ReportMetric(float64(toks)*float64(b.N)/cpu, "cpu-tok/s")
+	}
+}
+
+// tileBenchShapes are Qwen3-0.6B's and Llama-3.2-1B's feed-forward shapes.
+var tileBenchShapes = []struct {
+	name       string
+	rows, cols int
+}{
+	{"qwen06b-3072x1024", 3072, 1024},
+	{"qwen06b-1024x3072", 1024, 3072},
+	{"llama1b-8192x2048", 8192, 2048},
+}
+
+// BenchmarkGemmTile runs 64-token products the way MatMul does (chunks of
+// rowsPerChunk rows, all tokens per chunk) with the 2×4 Q8_0 tile and the
+// one-row four-token kernel, and the Q6_K/Q4_K four-token kernels, on
+// thread CPU time.
+func BenchmarkGemmTile(b *testing.B) {
+	const ntok = 64
+	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ6_K, gguf.TypeQ4_K} {
+		for _, sh := range tileBenchShapes {
+			rng := rand.New(rand.NewPCG(3, 4))
+			w := randWeights(rng, typ, sh.cols, sh.rows)
+			rb := quant.RowBytes(typ, sh.cols)
+			var x []byte
+			for tok := 0; tok < ntok; tok++ {
+				x = append(x, randActivations(rng, typ, sh.cols)...)
+			}
+			xStride := len(x) / ntok
+			out := make([]float32, sh.rows*ntok)
+			for _, tile := range []bool{true, false} {
+				if typ != gguf.TypeQ8_0 && !tile {
+					continue
+				}
+				name := fmt.Sprintf("%s/%s/%s", typ, sh.name, map[bool]string{true: "tile", false: "row"}[tile])
+				b.Run(name, func(b *testing.B) {
+					defer func(v bool) { useQ8Tile = v }(useQ8Tile)
+					useQ8Tile = tile
+					cpuLoop(b, len(w)*ntok, ntok, func() {
+						for r0 := 0; r0 < sh.rows; r0 += rowsPerChunk {
+							r1 := min(r0+rowsPerChunk, sh.rows)
+							DotRowsFastN(typ, sh.cols, w[r0*rb:r1*rb], r1-r0, x, xStride, ntok, out[r0:], sh.rows)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkGemv streams each type's weights for one token through
+// DotRowsFast in chunks of rowsPerChunk rows, as decode does, over a
+// matrix larger than the caches: GB/s of weights on thread CPU time.
+func BenchmarkGemv(b *testing.B) {
+	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ6_K, gguf.TypeQ4_K} {
+		for _, cols := range []int{1024, 3072} {
+			rng := rand.New(rand.NewPCG(3, 4))
+			rb := quant.RowBytes(typ, cols)
+			rows := (64 << 20) / rb / rowsPerChunk * rowsPerChunk
+			w := randWeights(rng, typ, cols, 64)
+			big := make([]byte, rb*rows)
+			for i := 0; i < len(big); i += len(w) {
+				copy(big[i:], w)
+			}
+			x := randActivations(rng, typ, cols)
+			out := make([]float32, rows)
+			b.Run(fmt.Sprintf("%s/cols%d", typ, cols), func(b *testing.B) {
+				cpuLoop(b, len(big), 0, func() {
+					for r0 := 0; r0 < rows; r0 += rowsPerChunk {
+						DotRowsFast(typ, cols, big[r0*rb:(r0+rowsPerChunk)*rb], rowsPerChunk, x, out[r0:r0+rowsPerChunk])
+					}
+				})
+			})
+		}
+	}
+}
