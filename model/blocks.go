@@ -184,7 +184,13 @@ func CheckBatch(c *Cache, b *Batch, vocab int) (n, nOut int, err error) {
 // NewCache allocates the f16 KV cache of a model with these
 // hyperparameters for seqs sequences of ctx positions.
 func (p Hyper) NewCache(ctx, seqs int) (*Cache, error) {
-	return NewCache(p.Layers, ctx, seqs, p.KVHeads*p.HeadDim)
+	return p.NewCacheOf(KVF16, ctx, seqs)
+}
+
+// NewCacheOf allocates a KV cache of type t of a model with these
+// hyperparameters for seqs sequences of ctx positions.
+func (p Hyper) NewCacheOf(t KVType, ctx, seqs int) (*Cache, error) {
+	return NewCacheOf(t, p.Layers, ctx, seqs, p.KVHeads*p.HeadDim, p.HeadDim)
 }
 
 // CountLogits is the number of batch entries that want logits.
@@ -241,9 +247,11 @@ func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
 
 // Attention runs causal grouped-query attention for a batch over the KV
 // cache with per-thread scratch, by the flash-attention path ggml-cpu takes
-// for the ubatch: one_chunk (kernels.AttendOnline) below 64 query rows,
-// the tiled path (kernels.AttendTiledHeadsMasked, once per KV head for its
-// query heads) from 64 rows on.
+// for the ubatch: over an f16 cache one_chunk (kernels.AttendOnline) below
+// 64 query rows, the tiled path (kernels.AttendTiledHeadsMasked, once per
+// KV head for its query heads) from 64 rows on; over a q8_0 cache always
+// one_chunk (kernels.AttendOnlineQ8), since ggml's tiled path only takes
+// f32 or f16 K and V.
 type Attention struct {
 	// Softcap, when non-zero, bounds the scaled scores s to
 	// Softcap·tanh(s/Softcap) (Gemma 2).
@@ -251,6 +259,8 @@ type Attention struct {
 
 	f32  [][]float32 // per worker: the f16-rounded query, or the tiled path's scratch
 	acc  [][]uint16  // per worker: the f16 value accumulator of one_chunk
+	q8   [][]byte    // per worker, q8_0 cache: the quantized query
+	q8f  [][]float32 // per worker, q8_0 cache: scores (a context), dequantized values and accumulator
 	task attnTask
 }
 
@@ -276,9 +286,13 @@ func (t *attnTask) RunChunk(s, i int) {
 	if t.window > 0 && pos+1 > t.window {
 		first = pos + 1 - t.window
 	}
+	softcap := t.a.Softcap
+	if c.Type == KVQ8_0 {
+		t.runQ8(s, i, seq, first, pos+1-first)
+		return
+	}
 	K, V := c.K[t.li], c.V[t.li]
 	f32, acc := t.a.f32[s], t.a.acc[s]
-	softcap := t.a.Softcap
 	if t.tiled {
 		// ggml's KV tiles start at cell 0 of the sequence; the cells
 		// before the window are masked, not skipped.
@@ -304,10 +318,45 @@ func (t *attnTask) RunChunk(s, i int) {
 	}
 }
 
+// runQ8 is RunChunk over a q8_0 cache: one_chunk for each head of batch
+// entry i over the n cells from first of sequence seq, with the query
+// rotated as the keys were and the output rotated back as the values
+// were (see Cache).
+func (t *attnTask) runQ8(s, i, seq, first, n int) {
+	c, D := t.c, t.d
+	qd, rb, kvHeads := t.heads*D, kernels.Q8RowBytes(D), t.kvd/D
+	f := t.a.q8f[s]
+	scores, v32, acc, qr := f[:c.Ctx], f[c.Ctx:c.Ctx+D], f[c.Ctx+D:c.Ctx+2*D], f[c.Ctx+2*D:c.Ctx+3*D]
+	for h := 0; h < t.heads; h++ {
+		row := ((seq*kvHeads+h/t.group)*c.Ctx + first) * rb
+		copy(qr, t.q[i*qd+h*D:i*qd+(h+1)*D])
+		kernels.FWHTBlocks(qr, c.KRot)
+		kernels.AttendOnlineQ8(t.out[i*qd+h*D:i*qd+(h+1)*D], qr, c.K8[t.li][row:row+n*rb], c.V8[t.li][row:row+n*rb], n,
+			t.scale, t.a.Softcap, t.a.q8[s], scores, v32, acc)
+	}
+	kernels.FWHTBlocks(t.out[i*qd:(i+1)*qd], c.VRot)
+}
+
 // StoreKV writes the keys and values of batch entry i (kvd floats each)
-// into the cache of layer li.
+// into the cache of layer li: rounded to f16, or rotated (see Cache) and
+// quantized to q8_0 head by head as ggml_set_rows does
+// (kernels.QuantizeQ8). It is not safe for concurrent use on one cache.
 func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 	kvd := c.KVDim
+	if c.Type == KVQ8_0 {
+		D := c.HeadDim
+		rb := kernels.Q8RowBytes(D)
+		for h := 0; h < kvd/D; h++ {
+			row := ((int(b.Seq[i])*(kvd/D)+h)*c.Ctx + int(b.Pos[i])) * rb
+			copy(c.rot, k[i*kvd+h*D:i*kvd+(h+1)*D])
+			kernels.FWHTBlocks(c.rot, c.KRot)
+			kernels.QuantizeQ8(c.K8[li][row:row+rb], c.rot)
+			copy(c.rot, v[i*kvd+h*D:i*kvd+(h+1)*D])
+			kernels.FWHTBlocks(c.rot, c.VRot)
+			kernels.QuantizeQ8(c.V8[li][row:row+rb], c.rot)
+		}
+		return
+	}
 	cell := (int(b.Seq[i])*c.Ctx + int(b.Pos[i])) * kvd
 	kernels.ToF16(c.K[li][cell:cell+kvd], k[i*kvd:(i+1)*kvd])
 	kernels.ToF16(c.V[li][cell:cell+kvd], v[i*kvd:(i+1)*kvd])
@@ -329,8 +378,18 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 			a.acc[i] = make([]uint16, D)
 		}
 	}
+	if c.Type == KVQ8_0 {
+		if len(a.q8) != threads || (threads > 0 && (len(a.q8[0]) != kernels.Q8RowBytes(D) || len(a.q8f[0]) != c.Ctx+3*D)) {
+			a.q8 = make([][]byte, threads)
+			a.q8f = make([][]float32, threads)
+			for i := range a.q8 {
+				a.q8[i] = make([]byte, kernels.Q8RowBytes(D))
+				a.q8f[i] = make([]float32, c.Ctx+3*D)
+			}
+		}
+	}
 	a.task = attnTask{a: a, c: c, li: li, b: b, q: q, out: out, heads: heads, group: heads / kvHeads, d: D, kvd: kvHeads * D,
-		scale: scale, window: window, tiled: kernels.UseTiled(b.Len(), D)}
+		scale: scale, window: window, tiled: c.Type != KVQ8_0 && kernels.UseTiled(b.Len(), D)}
 	pool.RunTask(b.Len(), &a.task)
 	a.task = attnTask{} // drop references to the caller's cache and slices
 }
@@ -377,13 +436,14 @@ type Base struct {
 	WS   kernels.Workspace
 	Att  Attention
 	Rope []float32 // RopeDims entries, for kernels.RopeCache
+	KV   KVType    // the type of the caches NewCache makes ("": f16)
 	info Info
 }
 
 // NewBase starts the model's worker pool (opts.Threads) and describes the
 // model of file f with hyperparameters p.
 func NewBase(f *gguf.File, p Hyper, opts Options) Base {
-	return Base{P: p, Pool: kernels.NewPool(opts.Threads), Rope: make([]float32, p.RopeDims), info: p.Info(f)}
+	return Base{P: p, Pool: kernels.NewPool(opts.Threads), Rope: make([]float32, p.RopeDims), KV: opts.KVType, info: p.Info(f)}
 }
 
 // Info describes the model.
@@ -392,8 +452,22 @@ func (m *Base) Info() Info { return m.info }
 // Close stops the model's worker threads.
 func (m *Base) Close() { m.Pool.Close() }
 
-// NewCache allocates the model's f16 KV cache.
-func (m *Base) NewCache(ctx, seqs int) (*Cache, error) { return m.P.NewCache(ctx, seqs) }
+// NewCache allocates the model's KV cache, of its KV type.
+func (m *Base) NewCache(ctx, seqs int) (*Cache, error) { return m.P.NewCacheOf(m.KV, ctx, seqs) }
+
+// SetKVType sets the type of the caches NewCache makes: f16, or q8_0 when
+// the head size is a multiple of 32.
+func (m *Base) SetKVType(t KVType) error {
+	t, err := ParseKVType(string(t))
+	if err != nil {
+		return err
+	}
+	if t == KVQ8_0 && m.P.HeadDim%32 != 0 {
+		return fmt.Errorf("%s: a q8_0 KV cache needs a head size that is a multiple of 32, not %d", m.P.Arch, m.P.HeadDim)
+	}
+	m.KV = t
+	return nil
+}
 
 // VectorSpec names a 1-D tensor of Len floats for LoadVectors, to be
 // stored in *Dst.

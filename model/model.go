@@ -58,14 +58,40 @@ type Info struct {
 
 // Options are the run-time choices a model is built with.
 type Options struct {
-	Threads int // 0: all cores
+	Threads int    // 0: all cores
+	KVType  KVType // the type of the caches NewCache makes; "": f16
+}
+
+// KVType is the element type of a KV cache.
+type KVType string
+
+// The KV cache types: llama.cpp's default f16, and q8_0 (blocks of 32
+// values sharing an f16 scale, 34 bytes), which needs head sizes that are
+// multiples of 32.
+const (
+	KVF16  KVType = "f16"
+	KVQ8_0 KVType = "q8_0"
+)
+
+// ParseKVType reads a KV type name ("f16" or "q8_0"; "" is f16).
+func ParseKVType(s string) (KVType, error) {
+	switch KVType(s) {
+	case "", KVF16:
+		return KVF16, nil
+	case KVQ8_0:
+		return KVQ8_0, nil
+	}
+	return "", fmt.Errorf("model: KV cache type %q is not supported (f16 or q8_0)", s)
 }
 
 // Model is one loaded architecture.
 type Model interface {
 	Info() Info
-	// NewCache allocates a KV cache for seqs sequences of ctx positions.
+	// NewCache allocates a KV cache for seqs sequences of ctx positions,
+	// of the model's KV type.
 	NewCache(ctx, seqs int) (*Cache, error)
+	// SetKVType sets the type of the caches NewCache makes from now on.
+	SetKVType(t KVType) error
 	// Forward runs the batch, writing its keys and values into the cache,
 	// and returns the logits of the entries with Logits set, in order
 	// (vocab floats each). The returned slice is reused by the next call.
@@ -116,32 +142,86 @@ func New(f *gguf.File, opts Options) (Model, error) {
 	return b(f, opts)
 }
 
-// Cache is a KV cache in float16: for each layer, each sequence owns Ctx
-// consecutive cells of KVDim keys and KVDim values, indexed by position.
+// Cache is a KV cache. In float16 (Type KVF16, K and V): for each layer,
+// each sequence owns Ctx consecutive cells of KVDim keys and KVDim values,
+// indexed by position. In q8_0 (Type KVQ8_0, K8 and V8): for each layer,
+// each sequence and each KV head owns Ctx consecutive q8_0 rows of HeadDim
+// values, so that the keys one head attends over are contiguous rows.
+//
+// As llama.cpp does for a quantized cache (its attn_rot_k, attn_rot_v),
+// a q8_0 cache holds rotated keys and values when the head size is a
+// multiple of 64: keys (and the queries that meet them) are rotated by the
+// Walsh-Hadamard matrix in blocks of KRot values (the largest power of two
+// dividing the head size), values in blocks of VRot = 64, and the
+// attention output is rotated back by the same blocks of 64
+// (kernels.FWHTBlocks). KRot and VRot are 0 when there is no rotation.
 type Cache struct {
-	Layers int
-	Ctx    int
-	Seqs   int
-	KVDim  int
-	K, V   [][]uint16 // [layer][seq*Ctx*KVDim + pos*KVDim + i]
+	Type    KVType
+	Layers  int
+	Ctx     int
+	Seqs    int
+	KVDim   int
+	HeadDim int
+	K, V    [][]uint16 // f16: [layer][seq*Ctx*KVDim + pos*KVDim + i]
+	K8, V8  [][]byte   // q8_0: [layer][((seq*KVDim/HeadDim + head)*Ctx + pos)*Q8RowBytes(HeadDim) + byte]
+	KRot    int
+	VRot    int
+
+	rot []float32 // StoreKV's scratch: one rotated head
 }
 
-// NewCache allocates a cache.
+// NewCache allocates an f16 cache.
 func NewCache(layers, ctx, seqs, kvDim int) (*Cache, error) {
+	return NewCacheOf(KVF16, layers, ctx, seqs, kvDim, kvDim)
+}
+
+// NewCacheOf allocates a cache of type t for KV heads of headDim values
+// (kvDim in all).
+func NewCacheOf(t KVType, layers, ctx, seqs, kvDim, headDim int) (*Cache, error) {
 	if ctx <= 0 || seqs <= 0 {
 		return nil, fmt.Errorf("model: cache of %d positions × %d sequences", ctx, seqs)
 	}
+	if headDim <= 0 || kvDim%headDim != 0 {
+		return nil, fmt.Errorf("model: KV width %d is not a whole number of heads of %d", kvDim, headDim)
+	}
+	c := &Cache{Type: t, Layers: layers, Ctx: ctx, Seqs: seqs, KVDim: kvDim, HeadDim: headDim}
 	n := ctx * seqs * kvDim
-	c := &Cache{Layers: layers, Ctx: ctx, Seqs: seqs, KVDim: kvDim, K: make([][]uint16, layers), V: make([][]uint16, layers)}
-	for l := range layers {
-		c.K[l] = make([]uint16, n)
-		c.V[l] = make([]uint16, n)
+	switch t {
+	case KVF16, "":
+		c.Type = KVF16
+		c.K, c.V = make([][]uint16, layers), make([][]uint16, layers)
+		for l := range layers {
+			c.K[l] = make([]uint16, n)
+			c.V[l] = make([]uint16, n)
+		}
+	case KVQ8_0:
+		if headDim%32 != 0 {
+			return nil, fmt.Errorf("model: a q8_0 KV cache needs a head size that is a multiple of 32, not %d", headDim)
+		}
+		nb := n / 32 * 34
+		if headDim%64 == 0 {
+			c.KRot, c.VRot = headDim&-headDim, 64
+		}
+		c.rot = make([]float32, headDim)
+		c.K8, c.V8 = make([][]byte, layers), make([][]byte, layers)
+		for l := range layers {
+			c.K8[l] = make([]byte, nb)
+			c.V8[l] = make([]byte, nb)
+		}
+	default:
+		return nil, fmt.Errorf("model: KV cache type %q is not supported (f16 or q8_0)", t)
 	}
 	return c, nil
 }
 
 // Bytes is the memory the cache holds.
-func (c *Cache) Bytes() int64 { return int64(c.Layers) * int64(c.Ctx*c.Seqs*c.KVDim) * 2 * 2 }
+func (c *Cache) Bytes() int64 {
+	n := int64(c.Layers) * int64(c.Ctx*c.Seqs*c.KVDim) * 2
+	if c.Type == KVQ8_0 {
+		return n / 32 * 34
+	}
+	return n * 2
+}
 
 // Check validates a batch against the cache bounds.
 func (c *Cache) Check(b *Batch, vocab int) error {

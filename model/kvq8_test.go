@@ -1,0 +1,227 @@
+package model_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/internal/testmodel"
+	"github.com/hearthlm/hearth/model"
+)
+
+type kvGolden struct {
+	Spec   string `json:"spec"`
+	Type   string `json:"type"`
+	Seed   int64  `json:"seed"`
+	KVType string `json:"kv_type"`
+	SHA256 string `json:"gguf_sha256"`
+	Greedy []struct {
+		Prompt []int32 `json:"prompt_tokens"`
+		Tokens []int32 `json:"tokens"`
+	} `json:"greedy"`
+	Probs []struct {
+		Tokens    []int32 `json:"tokens"`
+		Positions []struct {
+			Pos int          `json:"pos"`
+			Top [][3]float64 `json:"top"` // id, p, ln p
+		} `json:"positions"`
+	} `json:"probs"`
+}
+
+// TestKVQ8Golden: with a q8_0 KV cache, hearth's greedy tokens and top-10
+// log-probabilities on random-weight models equal llama.cpp's with q8_0 K
+// and V (testdata/kvq8/make.sh), for a 16-token prompt (one_chunk) and an
+// 80-token one (where an f16 cache would take the tiled path).
+func TestKVQ8Golden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/kvq8/*.json")
+	if len(files) == 0 {
+		t.Fatal("no goldens")
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".json"), func(t *testing.T) {
+			var g kvGolden
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &g); err != nil {
+				t.Fatal(err)
+			}
+			typ, ok := gguf.ParseType(g.Type)
+			if !ok {
+				t.Fatalf("tensor type %q", g.Type)
+			}
+			out := filepath.Join(t.TempDir(), "m.gguf")
+			if err := testmodel.WriteGGUF(out, testmodel.Specs[g.Spec], typ, g.Seed); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != g.SHA256 {
+				t.Fatalf("model file sha256 %x, llama.cpp ran %s", sum, g.SHA256)
+			}
+			f, err := gguf.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			m, err := model.New(f, model.Options{Threads: 2, KVType: model.KVType(g.KVType)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			vocab := m.Info().Vocab
+			for _, c := range g.Greedy {
+				got := kvGreedy(t, m, c.Prompt, len(c.Tokens))
+				if !slicesEqual(got, c.Tokens) {
+					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
+				}
+			}
+			worst := 0.0
+			for _, seq := range g.Probs {
+				cache, err := m.NewCache(len(seq.Tokens), 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cache.Type != model.KVType(g.KVType) {
+					t.Fatalf("cache type %q, want %q", cache.Type, g.KVType)
+				}
+				var b model.Batch
+				for i, tok := range seq.Tokens {
+					b.Add(tok, i, 0, true)
+				}
+				logits, err := m.Forward(cache, &b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range seq.Positions {
+					lp := kvLogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
+					for _, top := range p.Top {
+						worst = math.Max(worst, math.Abs(lp[int(top[0])]-top[2]))
+					}
+				}
+			}
+			const tol = 1e-3
+			if worst > tol {
+				t.Errorf("log-probabilities differ from llama.cpp's by up to %.2g (tolerance %g)", worst, tol)
+			}
+			t.Logf("max |Δ log p| = %.2g", worst)
+		})
+	}
+}
+
+func kvGreedy(t *testing.T, m model.Model, prompt []int32, n int) []int32 {
+	t.Helper()
+	c, err := m.NewCache(len(prompt)+n, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b model.Batch
+	for i, tok := range prompt {
+		b.Add(tok, i, 0, i == len(prompt)-1)
+	}
+	var out []int32
+	pos := len(prompt)
+	vocab := m.Info().Vocab
+	for len(out) < n {
+		logits, err := m.Forward(c, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := 0
+		for i, v := range logits[:vocab] {
+			if v > logits[best] {
+				best = i
+			}
+		}
+		out = append(out, int32(best))
+		b.Reset()
+		b.Add(int32(best), pos, 0, true)
+		pos++
+	}
+	return out
+}
+
+func kvLogSoftmax(x []float32) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - mx)
+	}
+	ls := math.Log(s) + mx
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v) - ls
+	}
+	return out
+}
+
+func slicesEqual(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestKVQ8DecodeAllocs: with a q8_0 cache, a decode step after a 64-token
+// prompt allocates nothing, and the cache holds 34 bytes per 32 values.
+func TestKVQ8DecodeAllocs(t *testing.T) {
+	spec := testmodel.Specs["tiny-llama"]
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	if err := testmodel.WriteGGUF(path, spec, gguf.TypeF32, 1); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := model.New(f, model.Options{Threads: 2, KVType: model.KVQ8_0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := m.NewCache(128, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(spec.Layers) * 128 * int64(spec.KVHeads*spec.HeadDim) * 2 / 32 * 34; c.Bytes() != want {
+		t.Errorf("cache holds %d bytes, want %d", c.Bytes(), want)
+	}
+	var b model.Batch
+	for i := range 64 {
+		b.Add(int32(7*i%100), i, 0, i == 63)
+	}
+	if _, err := m.Forward(c, &b); err != nil {
+		t.Fatal(err)
+	}
+	pos := 64
+	step := func() {
+		b.Reset()
+		b.Add(int32(pos%100), pos, 0, true)
+		pos++
+		if _, err := m.Forward(c, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if n := testing.AllocsPerRun(10, step); n != 0 {
+		t.Errorf("a decode step allocates %v times", n)
+	}
+}
