@@ -48,6 +48,11 @@ GLOBL q8w1<>(SB), RODATA|NOPTR, $4
 	VCVTDQ2PS   Y3, Y3 \
 	VFMADD231PS Y3, Y4, Y0
 
+// Q8_PF is how far ahead of the block it reads dotRowsQ8_0AVX2 prefetches
+// the weights: decode streams short rows in chunks whose ends the hardware
+// prefetcher does not see coming.
+#define Q8_PF 1536
+
 // func dotRowsQ8_0AVX2(w, x *byte, out *float32, rows, nb int)
 TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-40
 	MOVQ w+0(FP), SI
@@ -63,6 +68,7 @@ q80row:
 	MOVQ   R8, R9
 
 q80block:
+	PREFETCHT0 Q8_PF(SI)
 	BLOCKSCALE
 	VMOVDQU 2(SI), Y2
 	VMOVDQU 2(BX), Y3

@@ -85,8 +85,9 @@ func BenchmarkGemmTile(b *testing.B) {
 }
 
 // BenchmarkGemv streams each type's weights for one token through
-// DotRowsFast in chunks of rowsPerChunk rows, as decode does, over a
-// matrix larger than the caches: GB/s of weights on thread CPU time.
+// DotRowsFast in chunks of rowsPerChunk rows, every other chunk as one of
+// two threads takes them in decode, over a matrix larger than the caches:
+// GB/s of the weights read on thread CPU time.
 func BenchmarkGemv(b *testing.B) {
 	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ6_K, gguf.TypeQ4_K} {
 		for _, cols := range []int{1024, 3072} {
@@ -101,8 +102,8 @@ func BenchmarkGemv(b *testing.B) {
 			x := randActivations(rng, typ, cols)
 			out := make([]float32, rows)
 			b.Run(fmt.Sprintf("%s/cols%d", typ, cols), func(b *testing.B) {
-				cpuLoop(b, len(big), 0, func() {
-					for r0 := 0; r0 < rows; r0 += rowsPerChunk {
+				cpuLoop(b, len(big)/2, 0, func() {
+					for r0 := 0; r0 < rows; r0 += 2 * rowsPerChunk {
 						DotRowsFast(typ, cols, big[r0*rb:(r0+rowsPerChunk)*rb], rowsPerChunk, x, out[r0:r0+rowsPerChunk])
 					}
 				})

@@ -86,14 +86,26 @@ func (q *quantTask) RunChunk(_, t int) {
 	repackPrepare(q.wt, q.cols, dst)
 }
 
-// dotTask computes rows [c*rowsPerChunk, …) of the product for all tokens.
+// tokensPerChunk is the number of activation rows one claimed chunk of a
+// prompt-sized product covers (a multiple of 4, so that every token takes
+// the same four-token or one-token kernel as in an unsplit product). Small
+// chunks keep the threads' shares even at the end of a product, where a
+// thread that was descheduled in the middle of a large chunk would leave the
+// other waiting.
+const tokensPerChunk = 64
+
+// dotTask computes, for chunk c, rows [rc*rowsPerChunk, …) of the product
+// for the tokens of group tg (c = rc*groups + tg, tokensPerChunk tokens per
+// group). Every output is computed by one kernel call whose steps do not
+// depend on the split, so results are the same at any thread count.
 type dotTask struct {
-	w    *Matrix
-	xq   []byte
-	qrb  int
-	n    int
-	out  []float32
-	tiny bool
+	w      *Matrix
+	xq     []byte
+	qrb    int
+	n      int
+	groups int
+	out    []float32
+	tiny   bool
 	// repack: the weights are ones ggml-cpu repacks (quant.RepackOK);
 	// tokens below gemmRows take its gemm order, the rest its gemv order.
 	repack   bool
@@ -102,24 +114,32 @@ type dotTask struct {
 
 func (d *dotTask) RunChunk(_, c int) {
 	w := d.w
-	r0 := c * rowsPerChunk
+	rc, tg := c/d.groups, c%d.groups
+	r0 := rc * rowsPerChunk
 	r1 := min(r0+rowsPerChunk, w.Rows)
+	t0 := tg * tokensPerChunk
+	t1 := t0 + tokensPerChunk
+	if tg == d.groups-1 {
+		t1 = d.n
+	}
 	wb := w.Data[r0*w.RowBytes : r1*w.RowBytes]
+	xq, out, nt := d.xq[t0*d.qrb:], d.out[t0*w.Rows:], t1-t0
 	if d.repack {
-		RepackDotRowsN(w.Type, w.Cols, wb, r1-r0, d.xq, d.qrb, d.n, d.gemmRows, d.out[r0:], w.Rows)
+		gemm := min(max(d.gemmRows-t0, 0), nt)
+		RepackDotRowsN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, gemm, out[r0:], w.Rows)
 		return
 	}
 	if d.tiny {
-		for t := 0; t < d.n; t++ {
-			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1])
+		for t := 0; t < nt; t++ {
+			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1])
 		}
 		return
 	}
-	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, d.xq, d.qrb, d.n, d.out[r0:], w.Rows) {
+	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, out[r0:], w.Rows) {
 		return
 	}
-	for t := 0; t < d.n; t++ {
-		quant.DotRows(w.Type, w.Cols, wb, r1-r0, d.xq[t*d.qrb:(t+1)*d.qrb], d.out[t*w.Rows+r0:t*w.Rows+r1])
+	for t := 0; t < nt; t++ {
+		quant.DotRows(w.Type, w.Cols, wb, r1-r0, xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1])
 	}
 }
 
@@ -149,9 +169,12 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 			ws.qt.RunChunk(0, t)
 		}
 	}
-	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, out: out, tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows),
-		repack: repack, gemmRows: gemmRows}
-	p.RunTask((w.Rows+rowsPerChunk-1)/rowsPerChunk, &ws.dt)
+	// The last group takes the tokens left over (a remainder of fewer
+	// than tokensPerChunk/2 joins the group before it).
+	groups := max(1, (n+tokensPerChunk/2)/tokensPerChunk)
+	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, out: out,
+		tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows), repack: repack, gemmRows: gemmRows}
+	p.RunTask(groups*((w.Rows+rowsPerChunk-1)/rowsPerChunk), &ws.dt)
 	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
 }
 
