@@ -23,9 +23,19 @@ import (
 type Options struct {
 	Threads int // 0: the physical cores this process may use
 	Context int // 0: the largest that fits, up to the trained context
+	// KVType is the KV cache type, plan.KVF16 or plan.KVQ8_0; "" takes
+	// DefaultKVType, and when that is "" too the planner chooses (f16,
+	// or q8_0 when f16 does not fit the context and q8_0 doubles what
+	// fits).
+	KVType plan.KVType
 	// NoPlan skips the memory check (tools that only read the file).
 	NoPlan bool
 }
+
+// DefaultKVType is the KV cache type of the models loaded with no
+// Options.KVType ("": the planner's choice). `hearth serve --kv-type` sets
+// it before the server loads its models.
+var DefaultKVType plan.KVType
 
 // Model is a GGUF file loaded for inference: weights, tokenizer and chat
 // template, all from the same file.
@@ -69,8 +79,19 @@ func fromFile(f *gguf.File, opts Options) (*Model, error) {
 	m := &Model{File: f, Net: net, Tokenizer: tok, Machine: machine, threads: threads}
 	m.Templates = chat.TemplatesFromGGUF(f.Metadata)
 	m.Facts = modelFacts(f, net.Info())
-	m.Plan, err = plan.Decide(machine, m.Facts, plan.Request{Threads: opts.Threads, Context: opts.Context})
+	kv := opts.KVType
+	if kv == "" {
+		kv = DefaultKVType
+	}
+	m.Plan, err = plan.Decide(machine, m.Facts, plan.Request{Threads: opts.Threads, Context: opts.Context, KVType: kv})
 	if err != nil && !opts.NoPlan {
+		net.Close()
+		return nil, err
+	}
+	if m.Plan.KVType == "" {
+		m.Plan.KVType = plan.KVF16
+	}
+	if err := net.SetKVType(model.KVType(m.Plan.KVType)); err != nil {
 		net.Close()
 		return nil, err
 	}
@@ -94,8 +115,8 @@ type Session struct {
 	batch  model.Batch
 }
 
-// NewSession allocates a KV cache of ctx positions. ctx <= 0 uses the
-// planned context (Plan.Context).
+// NewSession allocates a KV cache of ctx positions, of the planned KV
+// type (Plan.KVType). ctx <= 0 uses the planned context (Plan.Context).
 func (m *Model) NewSession(ctx int) (*Session, error) {
 	if ctx <= 0 {
 		ctx = m.Plan.Context

@@ -9,6 +9,7 @@ import (
 type Request struct {
 	Threads int
 	Context int
+	KVType  KVType
 }
 
 // Choice is what the planner decided, each part with its reason.
@@ -58,12 +59,22 @@ func Decide(m Machine, f ModelFacts, req Request) (Choice, error) {
 		}
 		c.ThreadsWhy += "); change with -t"
 	}
-	c.KVType, c.KVWhy = KVF16, "f16, llama.cpp's default (the only KV type this version runs)"
 	trained := f.ContextLength
 	if trained <= 0 {
 		trained = 2048
 	}
 	limit := budget(m)
+	switch req.KVType {
+	case "":
+		c.KVType, c.KVWhy = chooseKV(m, f, trained, req.Context)
+	case KVF16, KVQ8_0:
+		if req.KVType == KVQ8_0 && !f.q8KV() {
+			return c, fmt.Errorf("plan: a q8_0 KV cache needs a head size that is a multiple of 32, and this model's is %d", f.HeadDim)
+		}
+		c.KVType, c.KVWhy = req.KVType, "as asked (--kv-type)"
+	default:
+		return c, fmt.Errorf("plan: KV cache type %q is not supported (f16 or q8_0)", req.KVType)
+	}
 	if req.Context > 0 {
 		c.Context, c.ContextWhy = req.Context, "as asked (--ctx)"
 		if req.Context > trained {
@@ -71,8 +82,8 @@ func Decide(m Machine, f ModelFacts, req Request) (Choice, error) {
 		}
 		c.Estimate = EstimateMemory(f, c.Context, c.KVType).WithMachine(m)
 		if c.Estimate.Total > limit {
-			return c, fmt.Errorf("plan: a context of %d tokens needs %s but %s of memory is usable (keeping %d%% free)%s",
-				c.Context, Bytes(c.Estimate.Total), Bytes(limit), int(headroomFraction*100), fitHint(m, f, trained))
+			return c, fmt.Errorf("plan: a context of %d tokens needs %s with a %s KV cache but %s of memory is usable (keeping %d%% free)%s",
+				c.Context, Bytes(c.Estimate.Total), c.KVType, Bytes(limit), int(headroomFraction*100), fitHint(m, f, trained, c.KVType))
 		}
 		return c, nil
 	}
@@ -93,12 +104,55 @@ func Decide(m Machine, f ModelFacts, req Request) (Choice, error) {
 	return c, fmt.Errorf("plan: the model does not fit: even a 256-token context needs %s and %s of memory is usable; use a smaller quantization of this model", Bytes(e.Total), Bytes(limit))
 }
 
-func fitHint(m Machine, f ModelFacts, trained int) string {
-	limit := budget(m)
-	for _, ctx := range contextCandidates(trained) {
-		if e := EstimateMemory(f, ctx, KVF16); e.Total <= limit {
-			return fmt.Sprintf("; a context of %d fits (--ctx %d)", ctx, ctx)
-		}
+func fitHint(m Machine, f ModelFacts, trained int, kv KVType) string {
+	if ctx := largestFit(m, f, trained, kv); ctx > 0 {
+		return fmt.Sprintf("; a context of %d fits (--ctx %d)", ctx, ctx)
 	}
 	return "; no context fits: use a smaller quantization"
+}
+
+// q8KV reports whether the model's heads can be held in a q8_0 cache
+// (blocks of 32 values).
+func (f ModelFacts) q8KV() bool { return f.HeadDim > 0 && f.HeadDim%32 == 0 }
+
+// largestFit is the largest candidate context (the trained one and the
+// powers of two below it, down to 256) that fits with a kv cache, or 0.
+func largestFit(m Machine, f ModelFacts, trained int, kv KVType) int {
+	limit := budget(m)
+	for _, ctx := range contextCandidates(trained) {
+		if EstimateMemory(f, ctx, kv).WithMachine(m).Total <= limit {
+			return ctx
+		}
+	}
+	return 0
+}
+
+// chooseKV picks the KV cache type: f16, llama.cpp's default, unless it
+// does not fit the wanted context (the one asked for, else the trained
+// one) and q8_0, at 34 bytes per 32 values instead of 64, at least doubles
+// the context that fits.
+func chooseKV(m Machine, f ModelFacts, trained, asked int) (KVType, string) {
+	want := trained
+	if asked > 0 {
+		want = asked
+	}
+	limit := budget(m)
+	if EstimateMemory(f, want, KVF16).WithMachine(m).Total <= limit {
+		return KVF16, "f16, llama.cpp's default; the context fits with it; change with --kv-type"
+	}
+	if !f.q8KV() {
+		return KVF16, fmt.Sprintf("f16: a q8_0 cache needs a head size that is a multiple of 32, not %d", f.HeadDim)
+	}
+	if asked > 0 {
+		if EstimateMemory(f, asked, KVQ8_0).WithMachine(m).Total <= limit {
+			return KVQ8_0, fmt.Sprintf("q8_0: the asked context of %d tokens does not fit with an f16 cache (%s) but does with q8_0 (%s); change with --kv-type",
+				asked, Bytes(EstimateMemory(f, asked, KVF16).Total), Bytes(EstimateMemory(f, asked, KVQ8_0).Total))
+		}
+		return KVF16, "f16, llama.cpp's default (the asked context fits with neither f16 nor q8_0)"
+	}
+	f16, q8 := largestFit(m, f, trained, KVF16), largestFit(m, f, trained, KVQ8_0)
+	if q8 > 0 && q8 >= 2*f16 {
+		return KVQ8_0, fmt.Sprintf("q8_0: the trained context %d does not fit with an f16 cache, and q8_0 fits %d tokens where f16 fits %d; change with --kv-type", trained, q8, f16)
+	}
+	return KVF16, fmt.Sprintf("f16, llama.cpp's default: the trained context %d does not fit, and q8_0 would not double the %d tokens that fit; change with --kv-type", trained, f16)
 }

@@ -80,7 +80,7 @@ func TestKVCacheSize(t *testing.T) {
 func TestDecideContextFitsMachine(t *testing.T) {
 	// 4 GiB: weights 1.3 GB leave room for a long context but not 128K
 	// (128K of f16 KV alone is 4 GiB).
-	c, err := Decide(machineWith(4<<30, 4), facts1B, Request{})
+	c, err := Decide(machineWith(4<<30, 4), facts1B, Request{KVType: KVF16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestDecideMachineTooSmall(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "does not fit") || !strings.Contains(err.Error(), "smaller quantization") {
 		t.Fatalf("1 GiB machine: err = %v, want a refusal that suggests a smaller quantization", err)
 	}
-	_, err = Decide(machineWith(4<<30, 2), facts1B, Request{Context: 131072})
+	_, err = Decide(machineWith(4<<30, 2), facts1B, Request{Context: 131072, KVType: KVF16})
 	if err == nil || !strings.Contains(err.Error(), "--ctx") {
 		t.Fatalf("asked 128K on 4 GiB: err = %v, want a refusal naming a context that fits", err)
 	}
@@ -164,5 +164,59 @@ func TestDetectHybridExcludesEfficiencyCores(t *testing.T) {
 	}
 	if got := cpuList("0-2,5,9-10"); len(got) != 6 || !got[10] || got[3] {
 		t.Errorf("cpuList = %v", got)
+	}
+}
+
+// TestDecideKVType: the planner keeps llama.cpp's f16 cache when the
+// wanted context fits with it, and takes q8_0 when f16 does not fit it and
+// q8_0 at least doubles the context that fits (or makes an asked context
+// fit); --kv-type overrides it; heads that are not multiples of 32 keep f16.
+func TestDecideKVType(t *testing.T) {
+	big, small := machineWith(64<<30, 4), machineWith(4<<30, 4)
+	c, err := Decide(big, facts1B, Request{})
+	if err != nil || c.KVType != KVF16 || c.Context != 131072 || !strings.Contains(c.KVWhy, "fits") {
+		t.Errorf("64 GiB: %s (%s), context %d, err %v; want f16 at the trained context", c.KVType, c.KVWhy, c.Context, err)
+	}
+	f16, err := Decide(small, facts1B, Request{KVType: KVF16})
+	if err != nil || f16.KVWhy != "as asked (--kv-type)" {
+		t.Fatalf("4 GiB, f16 asked: %+v, err %v", f16, err)
+	}
+	c, err = Decide(small, facts1B, Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KVType != KVQ8_0 || c.Context < 2*f16.Context || c.Estimate.KVType != KVQ8_0 || !strings.Contains(c.KVWhy, "q8_0 fits") {
+		t.Errorf("4 GiB: %s (%s), context %d (f16 fits %d); want q8_0 at twice the context or more", c.KVType, c.KVWhy, c.Context, f16.Context)
+	}
+	if c.Estimate.Total > budget(small) {
+		t.Errorf("the q8_0 plan needs %d, over the budget", c.Estimate.Total)
+	}
+	t.Logf("4 GiB: f16 fits %d tokens, q8_0 %d (%s)", f16.Context, c.Context, c.KVWhy)
+	// An asked context that only q8_0 fits.
+	asked := 2 * f16.Context
+	c, err = Decide(small, facts1B, Request{Context: asked})
+	if err != nil || c.KVType != KVQ8_0 || c.Context != asked {
+		t.Errorf("4 GiB, --ctx %d: %s (%s), err %v; want q8_0", asked, c.KVType, c.KVWhy, err)
+	}
+	c, err = Decide(small, facts1B, Request{Context: f16.Context})
+	if err != nil || c.KVType != KVF16 {
+		t.Errorf("4 GiB, --ctx %d: %s, err %v; want f16, which fits", f16.Context, c.KVType, err)
+	}
+	// Head size 80: no q8_0 cache.
+	f := facts1B
+	f.HeadDim, f.Heads, f.KVHeads = 80, 26, 8
+	c, err = Decide(small, f, Request{})
+	if err != nil || c.KVType != KVF16 || !strings.Contains(c.KVWhy, "multiple of 32") {
+		t.Errorf("head size 80: %s (%s), err %v; want f16", c.KVType, c.KVWhy, err)
+	}
+	if _, err := Decide(small, f, Request{KVType: KVQ8_0}); err == nil || !strings.Contains(err.Error(), "multiple of 32") {
+		t.Errorf("head size 80, q8_0 asked: err %v", err)
+	}
+	if _, err := Decide(small, facts1B, Request{KVType: "q4_0"}); err == nil {
+		t.Error("q4_0 KV accepted")
+	}
+	// q8_0 KV takes 34 bytes per 32 values.
+	if e := EstimateMemory(facts1B, 8192, KVQ8_0); e.KVCache != int64(16*8192*512*2)/32*34 {
+		t.Errorf("q8_0 KV cache %d bytes", e.KVCache)
 	}
 }

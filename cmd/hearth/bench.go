@@ -15,14 +15,18 @@ func benchCmd() *cobra.Command {
 	var (
 		nPrompt, nGen, threads, reps int
 		asJSON                       bool
-		cpuProfile                   string
+		cpuProfile, kv               string
 	)
 	c := &cobra.Command{
 		Use:   "bench MODEL",
 		Short: "Measure prompt processing and generation speed (like llama-bench)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := engine.Load(args[0], engine.Options{Threads: threads, Context: max(nPrompt, nGen)})
+			kvt, err := kvType(kv)
+			if err != nil {
+				return err
+			}
+			m, err := engine.Load(args[0], engine.Options{Threads: threads, Context: max(nPrompt, nGen), KVType: kvt})
 			if err != nil {
 				return err
 			}
@@ -67,6 +71,7 @@ func benchCmd() *cobra.Command {
 	c.Flags().IntVarP(&nGen, "gen", "n", 128, "generated tokens (0 skips the test)")
 	c.Flags().IntVarP(&threads, "threads", "t", 0, "threads (0: the planner's choice)")
 	c.Flags().IntVarP(&reps, "reps", "r", 3, "repetitions of each test")
+	kvTypeFlag(c, &kv)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file (go tool pprof)")
 	return c

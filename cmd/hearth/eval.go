@@ -31,6 +31,7 @@ func evalCmd() *cobra.Command {
 		top     int
 		asJSON  bool
 		threads int
+		kv      string
 	)
 	c := &cobra.Command{
 		Use:   "eval MODEL --tokens 1,2,3 [--top K] [--json]",
@@ -43,7 +44,11 @@ most likely next tokens as [id, logit, log-probability].`,
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: threads})
+			kvt, err := kvType(kv)
+			if err != nil {
+				return err
+			}
+			m, err := engine.Load(ref, engine.Options{Threads: threads, KVType: kvt})
 			if err != nil {
 				return err
 			}
@@ -77,6 +82,7 @@ most likely next tokens as [id, logit, log-probability].`,
 	c.Flags().StringVar(&tokens, "tokens", "", "comma-separated token ids")
 	c.Flags().StringVar(&text, "text", "", "text to tokenize (with BOS) instead of --tokens")
 	c.Flags().IntVar(&top, "top", 10, "how many tokens to list per position")
+	kvTypeFlag(c, &kv)
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"positions":[{"pos":0,"top":[[id, logit, logprob], ...]}, ...]}`)
 	c.Flags().IntVarP(&threads, "threads", "t", 0, "threads (0: all cores)")
 	return c

@@ -27,6 +27,7 @@ type runFlags struct {
 	repeatLastN   int
 	seed          int64
 	ctx           int
+	kvType        string
 	threads       int
 	raw           bool
 	system        string
@@ -62,7 +63,11 @@ with standard input redirected, the prompt is read from it.`,
 				}
 				prompt, hasPrompt = string(b), true
 			}
-			m, err := engine.Load(ref, engine.Options{Threads: f.threads, Context: f.ctx})
+			kv, err := kvType(f.kvType)
+			if err != nil {
+				return err
+			}
+			m, err := engine.Load(ref, engine.Options{Threads: f.threads, Context: f.ctx, KVType: kv})
 			if err != nil {
 				return err
 			}
@@ -88,6 +93,7 @@ with standard input redirected, the prompt is read from it.`,
 	fl.IntVar(&f.repeatLastN, "repeat-last-n", 64, "how many recent tokens the repeat penalty considers (-1: all)")
 	fl.Int64Var(&f.seed, "seed", -1, "random seed (-1: a new one each run)")
 	fl.IntVar(&f.ctx, "ctx", 0, "context size in tokens (0: the largest that fits in memory, up to the trained context)")
+	kvTypeFlag(c, &f.kvType)
 	fl.IntVarP(&f.threads, "threads", "t", 0, "threads (0: the physical cores available)")
 	fl.BoolVar(&f.raw, "raw", false, "send the prompt as is, without the chat template")
 	fl.StringVar(&f.system, "system", "", "system message for chat models")

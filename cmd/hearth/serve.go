@@ -14,12 +14,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hearthlm/hearth/engine"
 	"github.com/hearthlm/hearth/server"
 )
 
 func serveCmd() *cobra.Command {
 	var cfg server.Config
-	var addr string
+	var addr, kv string
 	c := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:4327] [--model REF]...",
 		Short: "Serve models over an OpenAI- and Ollama-compatible HTTP API, with a chat page at /",
@@ -36,6 +37,11 @@ forward pass (--parallel sequences per model).`,
 			if cfg.APIKey == "" {
 				cfg.APIKey = os.Getenv("HEARTH_API_KEY")
 			}
+			kvt, err := kvType(kv)
+			if err != nil {
+				return err
+			}
+			engine.DefaultKVType = kvt
 			logger := log.New(os.Stderr, "", log.LstdFlags)
 			cfg.Logger = logger
 			srv, err := server.New(cfg)
@@ -71,6 +77,7 @@ forward pass (--parallel sequences per model).`,
 	fl.IntVar(&cfg.Ctx, "ctx", 0, "context per sequence in tokens (0: the trained context, or the largest power of two below it whose caches for all --parallel sequences fit in memory)")
 	fl.IntVar(&cfg.Queue, "queue", 64, "requests that may wait per model before 429")
 	fl.IntVarP(&cfg.Threads, "threads", "t", 0, "threads per model (0: all cores)")
+	kvTypeFlag(c, &kv)
 	fl.BoolVar(&cfg.LazyLoad, "lazy", false, "load each model on its first request instead of at start")
 	fl.DurationVar(&cfg.IdleUnload, "idle-unload", 0, "unload a model unused for this long (0: never)")
 	fl.Int64Var(&cfg.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
