@@ -331,6 +331,8 @@ q5kblock:
 	VPADDD     Y2, Y3, Y2 \
 	VPADDD     Y2, Y10, Y10
 
+#define Q6K_PF 1536
+
 // func dotRowsQ6KAVX2(w, x *byte, out *float32, rows, nb int)
 TEXT ·dotRowsQ6KAVX2(SB), NOSPLIT, $0-40
 	MOVQ w+0(FP), SI
@@ -350,6 +352,13 @@ q6krow:
 	MOVQ   R8, R9
 
 q6kblock:
+	// Decode streams short rows in chunks whose ends the hardware
+	// prefetcher does not see coming: fetch Q6K_PF bytes ahead.
+	PREFETCHT0 Q6K_PF(SI)
+	PREFETCHT0 (Q6K_PF+64)(SI)
+	PREFETCHT0 (Q6K_PF+128)(SI)
+	PREFETCHT0 (Q6K_PF+192)(SI)
+
 	// Y9 = d (f16 @208) * y.d
 	MOVWLZX      208(SI), AX
 	VMOVD        AX, X9
