@@ -31,11 +31,11 @@ func QuantizeQ8(dst []byte, src []float32) {
 // by it and the score becomes softcap·tanhf(score). The online softmax
 // keeps the weighted values in an f32 accumulator acc (len(q)): on a new
 // maximum acc = acc·ms (ggml_vec_scale_f32), then the value row is
-// dequantized (dequantize_row_q8_0, into v32, len(q)) and
-// acc = fma(v32, vs, acc) (ggml_vec_mad_f32); S = S*ms + vs with the
+// dequantized (dequantize_row_q8_0) and acc = fma(v, vs, acc)
+// (ggml_vec_mad_f32; madQ8, in AVX2 on amd64); S = S*ms + vs with the
 // product rounded, as ggml-cpu's build computes it; out = acc · (1/S)
 // (ggml_vec_scale_f32). scores is scratch of n floats.
-func AttendOnlineQ8(out, q []float32, k, v []byte, n int, scale, softcap float32, qq []byte, scores, v32, acc []float32) {
+func AttendOnlineQ8(out, q []float32, k, v []byte, n int, scale, softcap float32, qq []byte, scores, acc []float32) {
 	d := len(q)
 	rb := Q8RowBytes(d)
 	qq = qq[:rb]
@@ -44,13 +44,13 @@ func AttendOnlineQ8(out, q []float32, k, v []byte, n int, scale, softcap float32
 	if !DotRowsFast(gguf.TypeQ8_0, d, k, n, qq, scores) {
 		quant.DotRows(gguf.TypeQ8_0, d, k, n, qq, scores)
 	}
-	attendQ8Values(out, v, rb, scores, scale, softcap, v32[:d], acc[:d])
+	attendQ8Values(out, v, rb, scores, scale, softcap, acc[:d])
 }
 
 // attendQ8Values is AttendOnlineQ8 from the raw scores on: the online
 // softmax over the scores and the weighted sum of the q8_0 value rows
 // (rb bytes each).
-func attendQ8Values(out []float32, v []byte, rb int, scores []float32, scale, softcap float32, v32, acc []float32) {
+func attendQ8Values(out []float32, v []byte, rb int, scores []float32, scale, softcap float32, acc []float32) {
 	d := len(acc)
 	if softcap != 0 {
 		scale /= softcap
@@ -74,10 +74,7 @@ func attendQ8Values(out []float32, v []byte, rb int, scores []float32, scale, so
 		} else {
 			vs = Expf(s - m)
 		}
-		dequantQ8Row(v32, v[j*rb:(j+1)*rb])
-		for i := range acc {
-			acc[i] = quant.FMA32(v32[i], vs, acc[i])
-		}
+		madQ8(acc, v[j*rb:(j+1)*rb], vs)
 		// S = S*ms + vs, rounded after the product (ggml-cpu's build does
 		// not fuse it; the conversion keeps Go from fusing it either).
 		sum = float32(sum*ms) + vs
@@ -91,14 +88,16 @@ func attendQ8Values(out []float32, v []byte, rb int, scores []float32, scale, so
 	}
 }
 
-// dequantQ8Row is dequantize_row_q8_0: each value is its int8 times the
-// block's f16 scale.
-func dequantQ8Row(dst []float32, src []byte) {
-	for b := 0; b < len(dst)/32; b++ {
-		blk := src[34*b : 34*b+34]
-		sc := quant.FP16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8)
+// madQ8Generic is madQ8 element by element: each value is its int8 times
+// the block's f16 scale (dequantize_row_q8_0), rounded, then fused into
+// acc (ggml_vec_mad_f32).
+func madQ8Generic(acc []float32, v []byte, s float32) {
+	for b := 0; b < len(acc)/32; b++ {
+		blk := v[34*b : 34*b+34]
+		d := quant.FP16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8)
+		a := acc[32*b : 32*b+32]
 		for j, x := range blk[2:34] {
-			dst[32*b+j] = float32(int8(x)) * sc
+			a[j] = quant.FMA32(float32(float32(int8(x))*d), s, a[j])
 		}
 	}
 }

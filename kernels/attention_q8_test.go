@@ -76,8 +76,8 @@ func TestAttendOnlineQ8(t *testing.T) {
 			}
 			scale := 1 / float32(math.Sqrt(float64(d)))
 			out := make([]float32, d)
-			qq, scores, v32, acc := make([]byte, rb), make([]float32, n), make([]float32, d), make([]float32, d)
-			AttendOnlineQ8(out, q, k, v, n, scale, softcap, qq, scores, v32, acc)
+			qq, scores, acc := make([]byte, rb), make([]float32, n), make([]float32, d)
+			AttendOnlineQ8(out, q, k, v, n, scale, softcap, qq, scores, acc)
 
 			qd, kd, vd := make([]float32, d), make([]float32, d), make([]float32, d)
 			if err := quant.DequantizeRow(gguf.TypeQ8_0, qq, qd); err != nil {
@@ -120,7 +120,7 @@ func TestAttendOnlineQ8(t *testing.T) {
 				}
 			}
 
-			AttendOnlineQ8(out, q, k, v, 1, scale, softcap, qq, scores, v32, acc)
+			AttendOnlineQ8(out, q, k, v, 1, scale, softcap, qq, scores, acc)
 			if err := quant.DequantizeRow(gguf.TypeQ8_0, v[:rb], vd); err != nil {
 				t.Fatal(err)
 			}
@@ -128,6 +128,44 @@ func TestAttendOnlineQ8(t *testing.T) {
 				if out[i] != vd[i] {
 					t.Fatalf("d=%d: one cell gives %v at %d, want its value %v", d, out[i], i, vd[i])
 				}
+			}
+		}
+	}
+}
+
+// TestMadQ8MatchesGeneric: the AVX2 q8_0 multiply-add is bit for bit its
+// Go twin, over random blocks (scales from tiny to large, every int8
+// value) and accumulators, including products that round in the fma.
+func TestMadQ8MatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 500; trial++ {
+		nb := 1 + r.IntN(8)
+		v := make([]byte, nb*34)
+		for b := 0; b < nb; b++ {
+			d := float32(math.Ldexp(r.Float64()+0.5, r.IntN(40)-30))
+			if trial%50 == 0 {
+				d = 0
+			}
+			h := quant.FP32ToFP16(d)
+			v[34*b], v[34*b+1] = byte(h), byte(h>>8)
+			for j := 2; j < 34; j++ {
+				v[34*b+j] = byte(r.IntN(256))
+			}
+		}
+		acc := make([]float32, nb*32)
+		for i := range acc {
+			acc[i] = float32(r.NormFloat64() * math.Ldexp(1, r.IntN(20)-10))
+		}
+		s := float32(r.Float64())
+		if trial%7 == 0 {
+			s = 1
+		}
+		got, want := append([]float32(nil), acc...), append([]float32(nil), acc...)
+		madQ8(got, v, s)
+		madQ8Generic(want, v, s)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d: acc[%d] = %v, Go twin %v", trial, i, got[i], want[i])
 			}
 		}
 	}

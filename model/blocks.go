@@ -260,7 +260,7 @@ type Attention struct {
 	f32  [][]float32 // per worker: the f16-rounded query, or the tiled path's scratch
 	acc  [][]uint16  // per worker: the f16 value accumulator of one_chunk
 	q8   [][]byte    // per worker, q8_0 cache: the quantized query
-	q8f  [][]float32 // per worker, q8_0 cache: scores (a context), dequantized values and accumulator
+	q8f  [][]float32 // per worker, q8_0 cache: scores (a context), the value accumulator and the rotated query
 	task attnTask
 }
 
@@ -326,13 +326,13 @@ func (t *attnTask) runQ8(s, i, seq, first, n int) {
 	c, D := t.c, t.d
 	qd, rb, kvHeads := t.heads*D, kernels.Q8RowBytes(D), t.kvd/D
 	f := t.a.q8f[s]
-	scores, v32, acc, qr := f[:c.Ctx], f[c.Ctx:c.Ctx+D], f[c.Ctx+D:c.Ctx+2*D], f[c.Ctx+2*D:c.Ctx+3*D]
+	scores, acc, qr := f[:c.Ctx], f[c.Ctx:c.Ctx+D], f[c.Ctx+D:c.Ctx+2*D]
 	for h := 0; h < t.heads; h++ {
 		row := ((seq*kvHeads+h/t.group)*c.Ctx + first) * rb
 		copy(qr, t.q[i*qd+h*D:i*qd+(h+1)*D])
 		kernels.FWHTBlocks(qr, c.KRot)
 		kernels.AttendOnlineQ8(t.out[i*qd+h*D:i*qd+(h+1)*D], qr, c.K8[t.li][row:row+n*rb], c.V8[t.li][row:row+n*rb], n,
-			t.scale, t.a.Softcap, t.a.q8[s], scores, v32, acc)
+			t.scale, t.a.Softcap, t.a.q8[s], scores, acc)
 	}
 	kernels.FWHTBlocks(t.out[i*qd:(i+1)*qd], c.VRot)
 }
@@ -379,12 +379,12 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 		}
 	}
 	if c.Type == KVQ8_0 {
-		if len(a.q8) != threads || (threads > 0 && (len(a.q8[0]) != kernels.Q8RowBytes(D) || len(a.q8f[0]) != c.Ctx+3*D)) {
+		if len(a.q8) != threads || (threads > 0 && (len(a.q8[0]) != kernels.Q8RowBytes(D) || len(a.q8f[0]) != c.Ctx+2*D)) {
 			a.q8 = make([][]byte, threads)
 			a.q8f = make([][]float32, threads)
 			for i := range a.q8 {
 				a.q8[i] = make([]byte, kernels.Q8RowBytes(D))
-				a.q8f[i] = make([]float32, c.Ctx+3*D)
+				a.q8f[i] = make([]float32, c.Ctx+2*D)
 			}
 		}
 	}
