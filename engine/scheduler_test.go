@@ -513,9 +513,11 @@ func median(x []float64) float64 {
 	return x[len(x)/2]
 }
 
-// BenchmarkSchedulerClients measures aggregate generation tokens/s (prompt
-// time included) with one client and with eight concurrent ones, both in
-// every iteration, and reports the medians and the median ratio. Every
+// BenchmarkSchedulerClients measures aggregate generation tokens/s with
+// one client and with eight concurrent ones, both in every iteration, and
+// reports the medians and the median ratio. The prompts are in the slots'
+// caches from the first runs, so this is the scheduler's decoding alone
+// (server.BenchmarkStreams8 has new prompts, HTTP and prefill). Every
 // output is checked against the same request run alone (greedy; with
 // HEARTH_LOAD_DIFF_OK=1 not, see server/load_bench_test.go for why). Set
 // HEARTH_LOAD_MODEL to a GGUF for a real-shaped model, e.g.
