@@ -111,3 +111,47 @@ func BenchmarkGemv(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatMulDecode runs one-token products of Qwen3-0.6B-shaped
+// matrices (more of them than the caches hold) through a pool, with
+// decode chunks of decodeChunkBytes and of rowsPerChunk rows, as GB/s of
+// weights on the calling thread's CPU time (one thread: the chunks' own
+// cost) and on wall time (two threads).
+func BenchmarkMatMulDecode(b *testing.B) {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ8_0} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		const rows, cols, copies = 3072, 1024, 24
+		var ms []*Matrix
+		one := randWeights(rng, typ, cols, rows)
+		for i := 0; i < copies; i++ {
+			m, err := NewMatrix("w", typ, rows, cols, append([]byte(nil), one...))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ms = append(ms, m)
+		}
+		x := make([]float32, cols)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		out := make([]float32, rows)
+		for _, threads := range []int{1, 2} {
+			for _, chunk := range []int{decodeChunkBytes, 0} {
+				name := fmt.Sprintf("%s/threads%d/chunk%dK", typ, threads, chunk>>10)
+				b.Run(name, func(b *testing.B) {
+					defer func(v int) { decodeChunk = v }(decodeChunk)
+					decodeChunk = chunk
+					p := NewPool(threads)
+					defer p.Close()
+					var ws Workspace
+					cpuLoop(b, len(one)*copies, 0, func() {
+						for _, m := range ms {
+							p.MatMul(&ws, m, x, 1, out)
+						}
+					})
+					b.ReportMetric(float64(len(one)*copies)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				})
+			}
+		}
+	}
+}

@@ -54,8 +54,29 @@ func (ws *Workspace) bytes(n int) []byte {
 	return ws.q[:n]
 }
 
-// rowsPerChunk is the number of weight rows one claimed chunk covers.
+// rowsPerChunk is the number of weight rows one claimed chunk of a prompt
+// product covers, and the unit of a decode chunk.
 const rowsPerChunk = 16
+
+// decodeChunkBytes is about how many bytes of weights one claimed chunk of
+// a product for fewer than four tokens covers: long enough streams for the
+// hardware prefetcher and few claims per matrix, short enough that the
+// threads' shares stay even.
+const decodeChunkBytes = 32 << 10
+
+// decodeChunk is decodeChunkBytes, a variable for benchmarks to compare.
+var decodeChunk = decodeChunkBytes
+
+// chunkRows returns the weight rows per chunk for a product of w with n
+// activation rows: rowsPerChunk for prompts, a multiple of it near
+// decodeChunkBytes for decode (repacked groups of 8 rows stay whole; a
+// row's result does not depend on its chunk).
+func chunkRows(w *Matrix, n int) int {
+	if n >= 4 {
+		return rowsPerChunk
+	}
+	return max(1, decodeChunk/(w.RowBytes*rowsPerChunk)) * rowsPerChunk
+}
 
 // quantTask converts activation row t to the weights' dot-product type.
 // Rows below gemmRows are those ggml's repacked product quantizes four at
@@ -94,7 +115,7 @@ func (q *quantTask) RunChunk(_, t int) {
 // other waiting.
 const tokensPerChunk = 64
 
-// dotTask computes, for chunk c, rows [rc*rowsPerChunk, …) of the product
+// dotTask computes, for chunk c, rows [rc*rows, …) of the product
 // for the tokens of group tg (c = rc*groups + tg, tokensPerChunk tokens per
 // group). Every output is computed by one kernel call whose steps do not
 // depend on the split, so results are the same at any thread count.
@@ -104,6 +125,7 @@ type dotTask struct {
 	qrb    int
 	n      int
 	groups int
+	rows   int // weight rows per chunk (chunkRows)
 	out    []float32
 	tiny   bool
 	// repack: the weights are ones ggml-cpu repacks (quant.RepackOK);
@@ -115,8 +137,8 @@ type dotTask struct {
 func (d *dotTask) RunChunk(_, c int) {
 	w := d.w
 	rc, tg := c/d.groups, c%d.groups
-	r0 := rc * rowsPerChunk
-	r1 := min(r0+rowsPerChunk, w.Rows)
+	r0 := rc * d.rows
+	r1 := min(r0+d.rows, w.Rows)
 	t0 := tg * tokensPerChunk
 	t1 := t0 + tokensPerChunk
 	if tg == d.groups-1 {
@@ -153,7 +175,7 @@ func (d *dotTask) RunChunk(_, c int) {
 // vec_dot's (assembly where available, bit-identical to the Go reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
-	qrb := quant.RowBytes(vt, w.Cols)
+	qrb := rowBytes(vt, w.Cols)
 	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
 	gemmRows := 0
 	if repack {
@@ -172,9 +194,10 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 	// The last group takes the tokens left over (a remainder of fewer
 	// than tokensPerChunk/2 joins the group before it).
 	groups := max(1, (n+tokensPerChunk/2)/tokensPerChunk)
-	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, out: out,
+	rows := chunkRows(w, n)
+	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, rows: rows, out: out,
 		tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows), repack: repack, gemmRows: gemmRows}
-	p.RunTask(groups*((w.Rows+rowsPerChunk-1)/rowsPerChunk), &ws.dt)
+	p.RunTask(groups*((w.Rows+rows-1)/rows), &ws.dt)
 	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
 }
 

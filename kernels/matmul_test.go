@@ -24,6 +24,9 @@ func TestMatMulSplitInvariant(t *testing.T) {
 		{gguf.TypeQ6_K, 33, 256},
 		{gguf.TypeQ4_K, 48, 512},
 		{gguf.TypeQ4_0, 24, 64},
+		// several decode chunks (chunkRows)
+		{gguf.TypeQ4_K, 96, 2048},
+		{gguf.TypeQ4_0, 520, 256},
 	}
 	pools := []*Pool{NewPool(1), NewPool(2)}
 	defer pools[0].Close()
