@@ -33,7 +33,8 @@ type Report struct {
 	Tools    bool `json:"tools"`
 	Thinking bool `json:"thinking"`
 	// Memory is the planner's estimate at several context sizes on this
-	// machine; Plan is what `hearth run` uses here with no flags.
+	// machine, with the KV type of the plan; Plan is what `hearth run`
+	// uses here with no flags.
 	Memory  []plan.Estimate `json:"memory"`
 	Machine plan.Machine    `json:"machine"`
 	Plan    plan.Choice     `json:"plan"`
@@ -66,13 +67,17 @@ func (m *Model) Inspect() Report {
 		}
 	}
 	r.Quantization = best.String()
+	kv := m.Plan.KVType
+	if kv == "" {
+		kv = plan.KVF16
+	}
 	ctxs := []int{512, 2048, 8192, 32768, 131072, info.ContextLength}
 	sort.Ints(ctxs)
 	for i, c := range ctxs {
 		if c > info.ContextLength || (i > 0 && c == ctxs[i-1]) {
 			continue
 		}
-		r.Memory = append(r.Memory, plan.EstimateMemory(m.Facts, c, plan.KVF16).WithMachine(m.Machine))
+		r.Memory = append(r.Memory, plan.EstimateMemory(m.Facts, c, kv).WithMachine(m.Machine))
 	}
 	r.Machine = m.Machine
 	r.Plan = m.Plan

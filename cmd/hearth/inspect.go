@@ -43,7 +43,11 @@ func inspectCmd() *cobra.Command {
 			fmt.Printf("tokenizer:       %s\n", r.Tokenizer)
 			fmt.Printf("chat template:   %v (tools: %v, thinking: %v)\n", r.ChatTemplate, r.Tools, r.Thinking)
 			fmt.Printf("machine:         %s\n", r.Machine)
-			fmt.Println("memory (weights + f16 KV cache + compute + runtime):")
+			kv := plan.KVF16
+			if len(r.Memory) > 0 {
+				kv = r.Memory[0].KVType
+			}
+			fmt.Printf("memory (weights + %s KV cache + compute + runtime):\n", kv)
 			for _, e := range r.Memory {
 				fits := "fits"
 				if !e.Fits {
@@ -56,6 +60,7 @@ func inspectCmd() *cobra.Command {
 			} else {
 				fmt.Printf("here, run uses:  %d threads (%s)\n", r.Plan.Threads, r.Plan.ThreadsWhy)
 				fmt.Printf("                 context %d (%s)\n", r.Plan.Context, r.Plan.ContextWhy)
+				fmt.Printf("                 KV cache %s (%s)\n", r.Plan.KVType, r.Plan.KVWhy)
 			}
 			return nil
 		},
