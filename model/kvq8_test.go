@@ -10,13 +10,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearthlm/hearth/convert"
 	"github.com/hearthlm/hearth/gguf"
 	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
+	"github.com/hearthlm/hearth/safetensors"
 )
 
 type kvGolden struct {
 	Spec   string `json:"spec"`
+	Source string `json:"source"` // "gguf": testmodel.WriteGGUF; "hf": a checkpoint converted
 	Type   string `json:"type"`
 	Seed   int64  `json:"seed"`
 	KVType string `json:"kv_type"`
@@ -37,7 +40,9 @@ type kvGolden struct {
 // TestKVQ8Golden: with a q8_0 KV cache, hearth's greedy tokens and top-10
 // log-probabilities on random-weight models equal llama.cpp's with q8_0 K
 // and V (testdata/kvq8/make.sh), for a 16-token prompt (one_chunk) and an
-// 80-token one (where an f16 cache would take the tiled path).
+// 80-token one (where an f16 cache would take the tiled path): llama and
+// qwen3 (head sizes 64 and 128), gemma2 (soft-capped scores, a sliding
+// window), gemma3 (head size 256, a sliding window) and phi3.
 func TestKVQ8Golden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/kvq8/*.json")
 	if len(files) == 0 {
@@ -53,13 +58,27 @@ func TestKVQ8Golden(t *testing.T) {
 			if err := json.Unmarshal(b, &g); err != nil {
 				t.Fatal(err)
 			}
-			typ, ok := gguf.ParseType(g.Type)
-			if !ok {
-				t.Fatalf("tensor type %q", g.Type)
-			}
-			out := filepath.Join(t.TempDir(), "m.gguf")
-			if err := testmodel.WriteGGUF(out, testmodel.Specs[g.Spec], typ, g.Seed); err != nil {
-				t.Fatal(err)
+			dir := t.TempDir()
+			out := filepath.Join(dir, "m.gguf")
+			if g.Source == "hf" {
+				if err := testmodel.WriteHF(filepath.Join(dir, "hf"), testmodel.Specs[g.Spec], safetensors.F32, g.Seed, 0); err != nil {
+					t.Fatal(err)
+				}
+				ft, err := convert.ParseFileType(g.Type)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := convert.Convert(filepath.Join(dir, "hf"), out, convert.Options{Type: ft, Name: "golden"}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				typ, ok := gguf.ParseType(g.Type)
+				if !ok {
+					t.Fatalf("tensor type %q", g.Type)
+				}
+				if err := testmodel.WriteGGUF(out, testmodel.Specs[g.Spec], typ, g.Seed); err != nil {
+					t.Fatal(err)
+				}
 			}
 			data, err := os.ReadFile(out)
 			if err != nil {
