@@ -34,11 +34,17 @@ func Quantize(in, out string, opts QuantizeOptions) error {
 		return err
 	}
 	defer f.Close()
-	return QuantizeFile(f, out, opts)
+	return quantizeFile(f, out, opts, true)
 }
 
 // QuantizeFile is Quantize for an open file.
 func QuantizeFile(f *gguf.File, out string, opts QuantizeOptions) error {
+	return quantizeFile(f, out, opts, false)
+}
+
+// quantizeFile is QuantizeFile; with release, the input's pages leave the
+// process once their tensor is written (for a file only this call reads).
+func quantizeFile(f *gguf.File, out string, opts QuantizeOptions, release bool) error {
 	if _, ok := fileTypes[opts.Type]; !ok {
 		return fmt.Errorf("convert: quantize: unknown file type %d", opts.Type)
 	}
@@ -81,6 +87,13 @@ func QuantizeFile(f *gguf.File, out string, opts QuantizeOptions) error {
 	return WriteStream(out, md, ts, func(i int, dst []byte) error {
 		src := &f.Tensors[order[i]]
 		err := convertTensor(src.Name, f.Data(src), src.Type, dst, ts[i].Type, int(src.Shape[0]), threads)
+		if release {
+			// Done with the tensor's input: drop its pages from this
+			// process (a mapping's stay in the page cache), so that
+			// memory holds one tensor at a time rather than the whole
+			// input file.
+			releasePages(f.Data(src))
+		}
 		if err == nil && opts.Progress != nil {
 			opts.Progress(i+1, len(ts), src.Name, src.Type, ts[i].Type)
 		}

@@ -105,10 +105,12 @@ func quantQ8x86(x []float32, blk []byte, withSum bool) {
 	}
 }
 
-// nearestInt rounds to nearest, ties to even, as ggml's nearest_int does for
-// |f| <= 2^22 (it adds 1.5*2^23 and reads the mantissa).
+// nearestInt is ggml's nearest_int: it adds 1.5·2^23 in float32 and reads
+// the low 23 bits of the sum, which rounds to nearest, ties to even, for
+// |f| <= 2^22 (and gives ggml's own value beyond). The conversion keeps
+// the caller's product from being fused into the addition.
 func nearestInt(f float32) int {
-	return int(math.RoundToEven(float64(f)))
+	return int(math.Float32bits(float32(f)+12582912)&0x7fffff) - 0x400000
 }
 
 // quantQ8K quantizes one super-block of 256 as quantize_row_q8_K_ref.

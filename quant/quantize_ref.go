@@ -16,6 +16,11 @@ import (
 // operation to float32 and never fuses a multiply and an add. The explicit
 // float32(...) conversions around products below keep Go from fusing them
 // either (the Go spec lets it fuse x*y+z unless the product is converted).
+//
+// The scale searches of the K-quants (make_qkx2_quants, make_qx_quants) are
+// most of the work; with AVX2 they run eight groups at a time on the lane
+// kernels of quantize_lanes.go, which give the same bits as the scalar
+// searches here.
 
 const groupMaxEps = 1e-15
 
@@ -87,9 +92,13 @@ func absf(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &
 func putHalf(b []byte, f float32) { binary.LittleEndian.PutUint16(b, FP32ToFP16(f)) }
 
 func quantQ8Ref(x []float32, blk []byte, withSum bool) {
+	x = x[:32]
 	var amax float32
 	for _, v := range x {
-		amax = max(amax, absf(v))
+		// ggml's MAX(a, b): a > b ? a : b (a NaN is replaced by the next value).
+		if a := absf(v); !(amax > a) {
+			amax = a
+		}
 	}
 	d := amax / 127
 	var id float32
@@ -97,19 +106,27 @@ func quantQ8Ref(x []float32, blk []byte, withSum bool) {
 		id = 1 / d
 	}
 	putHalf(blk, d)
-	qs := blk[2:]
+	qs := blk[2:34]
 	if withSum {
-		qs = blk[4:]
+		qs = blk[4:36]
 	}
 	sum := 0
 	for j, v := range x {
-		q := int8(math.Round(float64(float32(v * id))))
+		q := int8(roundf(float32(v * id)))
 		qs[j] = byte(q)
 		sum += int(q)
 	}
 	if withSum {
 		putHalf(blk[2:], float32(sum)*d)
 	}
+}
+
+// roundf is C's roundf (halves away from zero) for |p| < 2^31, truncated
+// to an integer: p ± 0.5 is exact in float64, so truncating it rounds p
+// as roundf does.
+func roundf(p float32) int32 {
+	f := float64(p)
+	return int32(f + math.Copysign(0.5, f))
 }
 
 // absMax returns the element of largest magnitude (the first such) and its
@@ -217,11 +234,41 @@ func quantQ5_1(x []float32, blk []byte) {
 // clampInt returns v limited to [lo, hi].
 func clampInt(v, lo, hi int) int { return max(lo, min(hi, v)) }
 
-// makeQKX2 finds a scale and min (returned as -min >= 0) for n values with
-// levels 0..nmax, trying nstep+1 candidate scales around nmax/(max-min) and
-// keeping the one with the smallest weighted error (ggml's make_qkx2_quants).
-func makeQKX2(nmax int, x, weights []float32, L, laux []uint8, rmin, rdelta float32, nstep int, useMAD bool) (scale, theMin float32) {
-	n := len(x)
+// qkx2Nums are the numerators of make_qkx2_quants' candidate inverse
+// scales, rmin + rdelta·is + nmax for is = 0..nstep, in its float32
+// arithmetic.
+func qkx2Nums(nmax int, rmin, rdelta float32, nstep int) []float32 {
+	nums := make([]float32, nstep+1)
+	for is := range nums {
+		nums[is] = float32(rmin+float32(rdelta*float32(is))) + float32(nmax)
+	}
+	return nums
+}
+
+// The candidates of the K-quant types.
+var (
+	q2KNums = qkx2Nums(3, -0.5, 0.1, 15)
+	q4KNums = qkx2Nums(15, -1, 0.1, 20)
+	q5KNums = qkx2Nums(31, -0.5, 0.1, 15)
+)
+
+// makeQKX2 finds a scale and min (returned as -min >= 0) for n <= 32
+// values with levels 0..nmax, trying the candidate inverse scales
+// nums[is]/(max-min) (qkx2Nums) and keeping the one with the smallest
+// weighted error (ggml's make_qkx2_quants), writing the levels of the best
+// to L.
+//
+// It computes what make_qkx2_quants computes, float32 operation for float32
+// operation, leaving out only work whose outcome is already known:
+//   - a candidate whose levels equal the previous candidate's has the same
+//     sums, scale, min and error, which did not beat the best error or
+//     became it, so it cannot win;
+//   - the error of a candidate is a sum of non-negative terms, whose float32
+//     partial sums never decrease, so once one reaches the best error the
+//     candidate cannot win.
+func makeQKX2(nmax int, x, weights []float32, L []uint8, nums []float32, useMAD bool) (scale, theMin float32) {
+	n, nstep := len(x), len(nums)-1
+	weights, L = weights[:n], L[:n]
 	lo, hi := x[0], x[0]
 	sumW := weights[0]
 	sumX := float32(sumW * x[0])
@@ -240,60 +287,87 @@ func makeQKX2(nmax int, x, weights []float32, L, laux []uint8, rmin, rdelta floa
 		lo = 0
 	}
 	if hi == lo {
-		for i := range L[:n] {
-			L[i] = 0
-		}
+		clear(L)
 		return 0, -lo
 	}
 	fnmax := float32(nmax)
 	iscale := fnmax / (hi - lo)
 	scale = 1 / iscale
-	errOf := func(diff float32) float32 {
-		if useMAD {
-			return absf(diff)
-		}
-		return float32(diff * diff)
-	}
 	var bestErr float32
-	for i := 0; i < n; i++ {
-		l := clampInt(nearestInt(float32(iscale*(x[i]-lo))), 0, nmax)
-		L[i] = uint8(l)
-		diff := float32(float32(scale*float32(l))+lo) - x[i]
-		bestErr += float32(weights[i] * errOf(diff))
+	for i, v := range x {
+		l := uint8(max(0, min(nmax, nearestInt(float32(iscale*float32(v-lo))))))
+		L[i] = l
+		diff := float32(float32(scale*float32(l))+lo) - v
+		if useMAD {
+			bestErr += float32(weights[i] * absf(diff))
+		} else {
+			bestErr += float32(weights[i] * float32(diff*diff))
+		}
 	}
 	if nstep < 1 {
 		return scale, -lo
 	}
+	var xmA, flA [32]float32
+	var lauxA [32]uint8
+	xm, fl, laux := xmA[:n], flA[:n], lauxA[:n]
+	for i, v := range x {
+		xm[i] = v - lo
+	}
+	judged := false // laux holds the levels of a candidate already judged
 	for is := 0; is <= nstep; is++ {
-		iscale = (float32(rmin+float32(rdelta*float32(is))) + fnmax) / (hi - lo)
+		iscale = nums[is] / (hi - lo)
+		var changed uint8
+		for i, v := range xm {
+			l := uint8(max(0, min(nmax, nearestInt(float32(iscale*v)))))
+			changed |= l ^ laux[i]
+			laux[i] = l
+		}
+		if judged && changed == 0 {
+			continue
+		}
+		judged = true
 		var sumL, sumL2, sumXL float32
-		for i := 0; i < n; i++ {
-			l := clampInt(nearestInt(float32(iscale*(x[i]-lo))), 0, nmax)
-			laux[i] = uint8(l)
-			w := weights[i]
-			fl := float32(l)
-			sumL += float32(w * fl)
-			sumL2 += float32(float32(w*fl) * fl)
-			sumXL += float32(float32(w*fl) * x[i])
+		for i, l := range laux {
+			f := float32(l)
+			fl[i] = f
+			wl := float32(weights[i] * f)
+			sumL += wl
+			sumL2 += float32(wl * f)
+			sumXL += float32(wl * x[i])
 		}
 		D := float32(sumW*sumL2) - float32(sumL*sumL)
-		if D > 0 {
-			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
-			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
-			if thisMin > 0 {
-				thisMin = 0
-				thisScale = sumXL / sumL2
+		if !(D > 0) {
+			continue
+		}
+		thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
+		thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
+		if thisMin > 0 {
+			thisMin = 0
+			thisScale = sumXL / sumL2
+		}
+		var curErr float32
+		if useMAD {
+			for i, f := range fl {
+				diff := float32(float32(thisScale*f)+thisMin) - x[i]
+				if curErr += float32(weights[i] * absf(diff)); curErr >= bestErr {
+					break
+				}
 			}
-			var curErr float32
-			for i := 0; i < n; i++ {
-				diff := float32(float32(thisScale*float32(laux[i]))+thisMin) - x[i]
-				curErr += float32(weights[i] * errOf(diff))
+		} else {
+			for i, f := range fl {
+				diff := float32(float32(thisScale*f)+thisMin) - x[i]
+				if curErr += float32(weights[i] * float32(diff*diff)); curErr >= bestErr {
+					break
+				}
 			}
-			if curErr < bestErr {
-				copy(L[:n], laux[:n])
-				bestErr = curErr
-				scale = thisScale
-				lo = thisMin
+		}
+		if curErr < bestErr {
+			copy(L, laux)
+			bestErr = curErr
+			scale = thisScale
+			lo = thisMin
+			for i, v := range x {
+				xm[i] = v - lo
 			}
 		}
 	}
@@ -302,17 +376,22 @@ func makeQKX2(nmax int, x, weights []float32, L, laux []uint8, rmin, rdelta floa
 
 func quantQ2_K(x []float32, blk []byte) {
 	var L [qkK]uint8
-	var laux [16]uint8
-	var weights [16]float32
 	var mins, scales [16]float32
 	const q4scale = 15
 	var maxScale, maxMin float32
-	for j := 0; j < 16; j++ {
-		xs := x[16*j : 16*j+16]
-		for l, v := range xs {
-			weights[l] = absf(v)
+	if useLanes {
+		var g qkx2Groups
+		qkx2Many(&g, 3, x, 16, L[:], scales[:], mins[:], q2KNums, weightsAbs, true)
+	} else {
+		var weights [qkK]float32
+		for i, v := range x[:qkK] {
+			weights[i] = absf(v)
 		}
-		scales[j], mins[j] = makeQKX2(3, xs, weights[:], L[16*j:16*j+16], laux[:], -0.5, 0.1, 15, true)
+		for j := 0; j < 16; j++ {
+			scales[j], mins[j] = makeQKX2(3, x[16*j:16*j+16], weights[16*j:16*j+16], L[16*j:16*j+16], q2KNums, true)
+		}
+	}
+	for j := 0; j < 16; j++ {
 		if scales[j] > maxScale {
 			maxScale = scales[j]
 		}
@@ -473,22 +552,20 @@ func quantQ3_K(x []float32, blk []byte) {
 
 // quantKScalesMins runs the shared first half of Q4_K/Q5_K: per 32-element
 // sub-block scale and min, their 6-bit packing, and d/dmin.
-func quantKScalesMins(x []float32, blk []byte, L *[qkK]uint8, nmax int, rmin float32, nstep int) {
-	var laux [32]uint8
-	var weights [32]float32
+func quantKScalesMins(x []float32, blk []byte, L *[qkK]uint8, nmax int, nums []float32) {
 	var mins, scales [8]float32
 	var maxScale, maxMin float32
+	if useLanes {
+		var g qkx2Groups
+		qkx2Many(&g, nmax, x, 32, L[:], scales[:], mins[:], nums, weightsRMS, false)
+	} else {
+		var weights [32]float32
+		for j := 0; j < 8; j++ {
+			rmsWeights(x[32*j:32*j+32], weights[:])
+			scales[j], mins[j] = makeQKX2(nmax, x[32*j:32*j+32], weights[:], L[32*j:32*j+32], nums, false)
+		}
+	}
 	for j := 0; j < 8; j++ {
-		xs := x[32*j : 32*j+32]
-		var sumX2 float32
-		for _, v := range xs {
-			sumX2 += float32(v * v)
-		}
-		avX := float32(math.Sqrt(float64(sumX2 / 32)))
-		for l, v := range xs {
-			weights[l] = avX + absf(v)
-		}
-		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, 0.1, nstep, false)
 		if scales[j] > maxScale {
 			maxScale = scales[j]
 		}
@@ -534,7 +611,7 @@ func quantKScalesMins(x []float32, blk []byte, L *[qkK]uint8, nmax int, rmin flo
 
 func quantQ4_K(x []float32, blk []byte) {
 	var L [qkK]uint8
-	quantKScalesMins(x, blk, &L, 15, -1, 20)
+	quantKScalesMins(x, blk, &L, 15, q4KNums)
 	q := blk[16:144]
 	for j := 0; j < 4; j++ {
 		for l := 0; l < 32; l++ {
@@ -545,7 +622,7 @@ func quantQ4_K(x []float32, blk []byte) {
 
 func quantQ5_K(x []float32, blk []byte) {
 	var L [qkK]uint8
-	quantKScalesMins(x, blk, &L, 31, -0.5, 15)
+	quantKScalesMins(x, blk, &L, 31, q5KNums)
 	qh, ql := blk[16:48], blk[48:176]
 	clear(qh)
 	m1, m2 := uint8(1), uint8(2)
@@ -568,26 +645,41 @@ func quantQ5_K(x []float32, blk []byte) {
 }
 
 // makeQX is ggml's make_qx_quants with rmse_type 1 and no importance
-// weights (weights x^2), as quantize_row_q6_K_ref calls it.
+// weights (weights x^2), as quantize_row_q6_K_ref calls it, for n <= 16
+// values.
+//
+// The candidates are those of make_qx_quants, each computed float32
+// operation for float32 operation, with two shortcuts that keep the
+// result: a candidate whose levels equal the previous candidate's has the
+// same sums, so the same outcome (it either loses again or wins with the
+// scale and levels already chosen), and the levels are written once, for
+// the last winner, rather than at every win.
 func makeQX(nmax int, x []float32, L []int8) float32 {
+	n := len(x)
+	L = L[:n]
 	maxv, amax := absMax(x)
 	if amax < groupMaxEps {
-		for i := range L[:len(x)] {
-			L[i] = 0
-		}
+		clear(L)
 		return 0
+	}
+	var wA, wxA [16]float32
+	var lA [16]int8
+	w, wx, lv := wA[:n], wxA[:n], lA[:n]
+	for i, v := range x {
+		w[i] = float32(v * v)
+		wx[i] = float32(w[i] * v)
 	}
 	fnmax := float32(nmax)
 	iscale := -fnmax / maxv
 	var sumlx, suml2 float32
 	for i, v := range x {
-		l := clampInt(nearestInt(float32(iscale*v)), -nmax, nmax-1)
-		L[i] = int8(l + nmax)
-		w := float32(v * v)
+		l := max(-nmax, min(nmax-1, nearestInt(float32(iscale*v))))
+		lv[i] = int8(l)
 		fl := float32(l)
-		sumlx += float32(float32(w*v) * fl)
-		suml2 += float32(float32(w*fl) * fl)
+		sumlx += float32(wx[i] * fl)
+		suml2 += float32(float32(w[i]*fl) * fl)
 	}
+	bestIscale := iscale
 	scale := float32(0)
 	if suml2 != 0 {
 		scale = sumlx / suml2
@@ -598,22 +690,29 @@ func makeQX(nmax int, x []float32, L []int8) float32 {
 			continue
 		}
 		iscale = -(fnmax + float32(0.1*float32(is))) / maxv
+		var changed int8
+		for i, v := range x {
+			l := int8(max(-nmax, min(nmax-1, nearestInt(float32(iscale*v)))))
+			changed |= l ^ lv[i]
+			lv[i] = l
+		}
+		if changed == 0 {
+			continue
+		}
 		sumlx, suml2 = 0, 0
-		for _, v := range x {
-			l := clampInt(nearestInt(float32(iscale*v)), -nmax, nmax-1)
-			w := float32(v * v)
+		for i, l := range lv {
 			fl := float32(l)
-			sumlx += float32(float32(w*v) * fl)
-			suml2 += float32(float32(w*fl) * fl)
+			sumlx += float32(wx[i] * fl)
+			suml2 += float32(float32(w[i]*fl) * fl)
 		}
 		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
-			for i, v := range x {
-				l := nearestInt(float32(iscale * v))
-				L[i] = int8(nmax + clampInt(l, -nmax, nmax-1))
-			}
+			bestIscale = iscale
 			scale = sumlx / suml2
 			best = float32(scale * sumlx)
 		}
+	}
+	for i, v := range x {
+		L[i] = int8(nmax + max(-nmax, min(nmax-1, nearestInt(float32(bestIscale*v)))))
 	}
 	return scale
 }
@@ -622,9 +721,15 @@ func quantQ6_K(x []float32, blk []byte) {
 	var L [qkK]int8
 	var scales [16]float32
 	var maxScale, maxAbs float32
-	for ib := 0; ib < 16; ib++ {
-		s := makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
-		scales[ib] = s
+	if useLanes {
+		var g qxGroups
+		qxMany(&g, 32, x, 16, L[:], scales[:])
+	} else {
+		for ib := 0; ib < 16; ib++ {
+			scales[ib] = makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
+		}
+	}
+	for _, s := range scales {
 		if a := absf(s); a > maxAbs {
 			maxAbs, maxScale = a, s
 		}
