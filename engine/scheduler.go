@@ -324,7 +324,7 @@ func SlotContext(m *Model, slots int) int {
 		}
 	}
 	for _, c := range cands {
-		if _, err := plan.Decide(m.Machine, m.Facts, plan.Request{Threads: m.threads, Context: slots * c}); err == nil {
+		if _, err := plan.Decide(m.Machine, m.Facts, plan.Request{Threads: m.threads, Context: slots * c, KVType: m.Plan.KVType}); err == nil {
 			return c
 		}
 	}

@@ -2,6 +2,9 @@ package sample
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 )
 
@@ -92,5 +95,51 @@ func TestLogSoftmax(t *testing.T) {
 	lp := LogSoftmax([]float32{0, 0})
 	if math.Abs(lp[0]-math.Log(0.5)) > 1e-12 {
 		t.Fatalf("log softmax of equal logits = %v", lp)
+	}
+}
+
+// TestTopKMatchesStableSort: the bounded-heap selection keeps exactly the
+// candidates, in the order, that a stable sort by logit followed by a cut
+// at k keeps (ties, including many equal logits, broken by id).
+func TestTopKMatchesStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 300; trial++ {
+		n := 1 + r.IntN(3000)
+		k := 1 + r.IntN(n+5)
+		levels := 1 + r.IntN(50) // few distinct values: many ties
+		c := make([]cand, n)
+		for i := range c {
+			c[i] = cand{id: int32(i), logit: float32(r.IntN(levels)) - float32(levels)/2}
+		}
+		want := slices.Clone(c)
+		sort.SliceStable(want, func(i, j int) bool { return want[i].logit > want[j].logit })
+		if k < n {
+			want = want[:k]
+		}
+		var got []cand
+		if k < n {
+			got = topK(slices.Clone(c), k)
+		} else {
+			got = slices.Clone(c)
+			slices.SortFunc(got, byLogit)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d k=%d: selection differs from a stable sort", n, k)
+		}
+	}
+}
+
+// BenchmarkSampleVocab150k: one sampled token over a Qwen-sized vocabulary
+// with llama.cpp's default settings.
+func BenchmarkSampleVocab150k(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, 151936)
+	for i := range logits {
+		logits[i] = float32(r.NormFloat64() * 3)
+	}
+	s := New(Defaults())
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Sample(logits, nil)
 	}
 }
