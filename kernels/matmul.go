@@ -153,7 +153,10 @@ func (d *dotTask) RunChunk(_, c int) {
 	}
 	if d.tiny {
 		for t := 0; t < nt; t++ {
-			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1])
+			x, o := xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1]
+			if !TinyDotRowsFast(w.Type, w.Cols, wb, r1-r0, x, o) {
+				quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, x, o)
+			}
 		}
 		return
 	}
