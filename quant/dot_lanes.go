@@ -174,13 +174,24 @@ func nibbles32(qs []byte, v *[32]int32) {
 
 // dotQ0 runs the AVX2 loop shared by q4_0/q5_0/q8_0 x q8_0 (and, per
 // element, tinyBLAS_Q0_AVX): per block acc = fma(dw*dx, float(lanes), acc),
-// then hsum8. unpack decodes block b of w into 32 signed values.
-func dotQ0(n int, w, x []byte, bs int, unpack func(blk []byte, v *[32]int32)) float32 {
+// then hsum8.
+//
+// bs selects the weight block (18: q4_0, 22: q5_0, 34: q8_0); a switch
+// rather than a function value keeps wv and xv on the stack (they escape
+// through an indirect call, which made every row product allocate).
+func dotQ0(n int, w, x []byte, bs int) float32 {
 	var acc [8]float32
 	var wv, xv [32]int32
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[bs*b:bs*b+bs], x[34*b:34*b+34]
-		unpack(wb, &wv)
+		switch bs {
+		case 18:
+			unpackQ4_0(wb, &wv)
+		case 22:
+			unpackQ5_0(wb, &wv)
+		default:
+			unpackQ8_0(wb, &wv)
+		}
 		q8Vals(xb[2:], &xv)
 		d := f16(wb) * f16(xb)
 		s := q32Lanes(&wv, &xv)
@@ -209,21 +220,28 @@ func unpackQ5_0(wb []byte, v *[32]int32) {
 
 func unpackQ8_0(wb []byte, v *[32]int32) { q8Vals(wb[2:34], v) }
 
-func dotQ4_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 18, unpackQ4_0) }
-func dotQ5_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 22, unpackQ5_0) }
-func dotQ8_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 34, unpackQ8_0) }
+func dotQ4_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 18) }
+func dotQ5_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 22) }
+func dotQ8_0(n int, w, x []byte) float32 { return dotQ0(n, w, x, 34) }
 
 // dotQ1 is the AVX2 q4_1/q5_1 x q8_1 loop: lanes scaled by dw*dx with FMA
 // into 8 lanes, and summs = fma(m_w, s_x, summs) in scalar; hsum8 + summs.
 // q5_1 multiplies as fma(lanes, dx*dy) — the same value.
-func dotQ1(n int, w, x []byte, bs int, unpack func(blk []byte, v *[32]int32)) float32 {
+//
+// bs selects the weight block (20: q4_1, 24: q5_1), by a switch for the
+// reason dotQ0 gives.
+func dotQ1(n int, w, x []byte, bs int) float32 {
 	var acc [8]float32
 	var wv, xv [32]int32
 	var summs float32
 	for b := 0; b < n/32; b++ {
 		wb, xb := w[bs*b:bs*b+bs], x[36*b:36*b+36]
 		summs = fma32(f16(wb[2:]), f16(xb[2:]), summs)
-		unpack(wb, &wv)
+		if bs == 20 {
+			unpackQ4_1(wb, &wv)
+		} else {
+			unpackQ5_1(wb, &wv)
+		}
 		q8Vals(xb[4:], &xv)
 		d := f16(wb) * f16(xb)
 		s := q32Lanes(&wv, &xv)
@@ -244,8 +262,8 @@ func unpackQ5_1(wb []byte, v *[32]int32) {
 	}
 }
 
-func dotQ4_1(n int, w, x []byte) float32 { return dotQ1(n, w, x, 20, unpackQ4_1) }
-func dotQ5_1(n int, w, x []byte) float32 { return dotQ1(n, w, x, 24, unpackQ5_1) }
+func dotQ4_1(n int, w, x []byte) float32 { return dotQ1(n, w, x, 20) }
+func dotQ5_1(n int, w, x []byte) float32 { return dotQ1(n, w, x, 24) }
 
 // Q8_K activation block accessors.
 func q8kD(xb []byte) float32 { return f32(xb) }
