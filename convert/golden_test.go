@@ -5,11 +5,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hearthlm/hearth/convert"
 	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/internal/modeltest"
 	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/gemma"
@@ -18,6 +20,7 @@ import (
 	_ "github.com/hearthlm/hearth/model/qwen2"
 	_ "github.com/hearthlm/hearth/model/qwen3"
 	"github.com/hearthlm/hearth/safetensors"
+	"github.com/hearthlm/hearth/sample"
 )
 
 type convGolden struct {
@@ -88,8 +91,11 @@ func TestConvertGolden(t *testing.T) {
 			defer m.Close()
 			vocab := m.Info().Vocab
 			for _, c := range g.Greedy {
-				got := greedy(t, m, c.Prompt, len(c.Tokens), g.Context)
-				if !equal(got, c.Tokens) {
+				got, err := modeltest.Greedy(m, c.Prompt, len(c.Tokens), g.Context)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, c.Tokens) {
 					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
 				}
 			}
@@ -108,7 +114,7 @@ func TestConvertGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, p := range seq.Positions {
-					lp := logSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
+					lp := sample.LogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
 					for _, top := range p.Top {
 						worst = math.Max(worst, math.Abs(lp[int(top[0])]-top[2]))
 					}
@@ -121,65 +127,4 @@ func TestConvertGolden(t *testing.T) {
 			t.Logf("max |Δ log p| = %.2g", worst)
 		})
 	}
-}
-
-func greedy(t *testing.T, m model.Model, prompt []int32, n, ctx int) []int32 {
-	t.Helper()
-	c, err := m.NewCache(max(len(prompt)+n, ctx), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b model.Batch
-	for i, tok := range prompt {
-		b.Add(tok, i, 0, i == len(prompt)-1)
-	}
-	var out []int32
-	pos := len(prompt)
-	vocab := m.Info().Vocab
-	for len(out) < n {
-		logits, err := m.Forward(c, &b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		best := 0
-		for i, v := range logits[:vocab] {
-			if v > logits[best] {
-				best = i
-			}
-		}
-		out = append(out, int32(best))
-		b.Reset()
-		b.Add(int32(best), pos, 0, true)
-		pos++
-	}
-	return out
-}
-
-func logSoftmax(x []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range x {
-		mx = math.Max(mx, float64(v))
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v) - mx)
-	}
-	ls := math.Log(s) + mx
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v) - ls
-	}
-	return out
-}
-
-func equal(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

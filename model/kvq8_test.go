@@ -7,14 +7,17 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hearthlm/hearth/convert"
 	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/internal/modeltest"
 	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
 	"github.com/hearthlm/hearth/safetensors"
+	"github.com/hearthlm/hearth/sample"
 )
 
 type kvGolden struct {
@@ -99,8 +102,11 @@ func TestKVQ8Golden(t *testing.T) {
 			defer m.Close()
 			vocab := m.Info().Vocab
 			for _, c := range g.Greedy {
-				got := kvGreedy(t, m, c.Prompt, len(c.Tokens))
-				if !slicesEqual(got, c.Tokens) {
+				got, err := modeltest.Greedy(m, c.Prompt, len(c.Tokens), 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, c.Tokens) {
 					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
 				}
 			}
@@ -122,7 +128,7 @@ func TestKVQ8Golden(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, p := range seq.Positions {
-					lp := kvLogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
+					lp := sample.LogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
 					for _, top := range p.Top {
 						worst = math.Max(worst, math.Abs(lp[int(top[0])]-top[2]))
 					}
@@ -135,67 +141,6 @@ func TestKVQ8Golden(t *testing.T) {
 			t.Logf("max |Δ log p| = %.2g", worst)
 		})
 	}
-}
-
-func kvGreedy(t *testing.T, m model.Model, prompt []int32, n int) []int32 {
-	t.Helper()
-	c, err := m.NewCache(len(prompt)+n, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b model.Batch
-	for i, tok := range prompt {
-		b.Add(tok, i, 0, i == len(prompt)-1)
-	}
-	var out []int32
-	pos := len(prompt)
-	vocab := m.Info().Vocab
-	for len(out) < n {
-		logits, err := m.Forward(c, &b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		best := 0
-		for i, v := range logits[:vocab] {
-			if v > logits[best] {
-				best = i
-			}
-		}
-		out = append(out, int32(best))
-		b.Reset()
-		b.Add(int32(best), pos, 0, true)
-		pos++
-	}
-	return out
-}
-
-func kvLogSoftmax(x []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range x {
-		mx = math.Max(mx, float64(v))
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v) - mx)
-	}
-	ls := math.Log(s) + mx
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v) - ls
-	}
-	return out
-}
-
-func slicesEqual(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestKVQ8DecodeAllocs: with a q8_0 cache, a decode step after a 64-token
