@@ -2,10 +2,8 @@ package convert_test
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +18,6 @@ import (
 	_ "github.com/hearthlm/hearth/model/qwen2"
 	_ "github.com/hearthlm/hearth/model/qwen3"
 	"github.com/hearthlm/hearth/safetensors"
-	"github.com/hearthlm/hearth/sample"
 )
 
 type convGolden struct {
@@ -32,17 +29,7 @@ type convGolden struct {
 	// chooses its factors by it).
 	Context int    `json:"context"`
 	SHA256  string `json:"gguf_sha256"`
-	Greedy  []struct {
-		Prompt []int32 `json:"prompt_tokens"`
-		Tokens []int32 `json:"tokens"`
-	} `json:"greedy"`
-	Probs []struct {
-		Tokens    []int32 `json:"tokens"`
-		Positions []struct {
-			Pos int          `json:"pos"`
-			Top [][3]float64 `json:"top"` // id, p, ln p
-		} `json:"positions"`
-	} `json:"probs"`
+	modeltest.Golden
 }
 
 // TestConvertGolden: a random checkpoint per architecture, converted, gives
@@ -89,42 +76,7 @@ func TestConvertGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			vocab := m.Info().Vocab
-			for _, c := range g.Greedy {
-				got, err := modeltest.Greedy(m, c.Prompt, len(c.Tokens), g.Context)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(got, c.Tokens) {
-					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
-				}
-			}
-			worst := 0.0
-			for _, seq := range g.Probs {
-				cache, err := m.NewCache(max(len(seq.Tokens), g.Context), 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var b model.Batch
-				for i, tok := range seq.Tokens {
-					b.Add(tok, i, 0, true)
-				}
-				logits, err := m.Forward(cache, &b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range seq.Positions {
-					lp := sample.LogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
-					for _, top := range p.Top {
-						worst = math.Max(worst, math.Abs(lp[int(top[0])]-top[2]))
-					}
-				}
-			}
-			const tol = 1e-3
-			if worst > tol {
-				t.Errorf("log-probabilities differ from llama.cpp's by up to %.2g (tolerance %g)", worst, tol)
-			}
-			t.Logf("max |Δ log p| = %.2g", worst)
+			g.Check(t, m, g.Context, 1e-3)
 		})
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
 	"github.com/hearthlm/hearth/safetensors"
-	"github.com/hearthlm/hearth/sample"
 )
 
 type kvGolden struct {
@@ -27,17 +24,7 @@ type kvGolden struct {
 	Seed   int64  `json:"seed"`
 	KVType string `json:"kv_type"`
 	SHA256 string `json:"gguf_sha256"`
-	Greedy []struct {
-		Prompt []int32 `json:"prompt_tokens"`
-		Tokens []int32 `json:"tokens"`
-	} `json:"greedy"`
-	Probs []struct {
-		Tokens    []int32 `json:"tokens"`
-		Positions []struct {
-			Pos int          `json:"pos"`
-			Top [][3]float64 `json:"top"` // id, p, ln p
-		} `json:"positions"`
-	} `json:"probs"`
+	modeltest.Golden
 }
 
 // TestKVQ8Golden: with a q8_0 KV cache, hearth's greedy tokens and top-10
@@ -100,45 +87,14 @@ func TestKVQ8Golden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			vocab := m.Info().Vocab
-			for _, c := range g.Greedy {
-				got, err := modeltest.Greedy(m, c.Prompt, len(c.Tokens), 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(got, c.Tokens) {
-					t.Errorf("greedy after %v:\n got %v\nwant %v", c.Prompt, got, c.Tokens)
-				}
+			cache, err := m.NewCache(16, 1)
+			if err != nil {
+				t.Fatal(err)
 			}
-			worst := 0.0
-			for _, seq := range g.Probs {
-				cache, err := m.NewCache(len(seq.Tokens), 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if cache.Type != model.KVType(g.KVType) {
-					t.Fatalf("cache type %q, want %q", cache.Type, g.KVType)
-				}
-				var b model.Batch
-				for i, tok := range seq.Tokens {
-					b.Add(tok, i, 0, true)
-				}
-				logits, err := m.Forward(cache, &b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range seq.Positions {
-					lp := sample.LogSoftmax(logits[p.Pos*vocab : (p.Pos+1)*vocab])
-					for _, top := range p.Top {
-						worst = math.Max(worst, math.Abs(lp[int(top[0])]-top[2]))
-					}
-				}
+			if cache.Type != model.KVType(g.KVType) {
+				t.Fatalf("cache type %q, want %q", cache.Type, g.KVType)
 			}
-			const tol = 1e-3
-			if worst > tol {
-				t.Errorf("log-probabilities differ from llama.cpp's by up to %.2g (tolerance %g)", worst, tol)
-			}
-			t.Logf("max |Δ log p| = %.2g", worst)
+			g.Check(t, m, 0, 1e-3)
 		})
 	}
 }
