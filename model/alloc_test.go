@@ -44,26 +44,34 @@ func TestDecodeStepAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b model.Batch
-			for i := range 64 {
-				b.Add(int32(7*i%100), i, 0, i == 63)
-			}
-			if _, err := m.Forward(c, &b); err != nil {
-				t.Fatal(err)
-			}
-			pos := 64
-			step := func() {
-				b.Reset()
-				b.Add(int32(pos%100), pos, 0, true)
-				pos++
-				if _, err := m.Forward(c, &b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			step()
-			if a := testing.AllocsPerRun(20, step); a != 0 {
+			if a := decodeStepAllocs(t, m, c, 20); a != 0 {
 				t.Errorf("%v allocations per decode step", a)
 			}
 		})
 	}
+}
+
+// decodeStepAllocs runs a 64-token prompt (a tiled ubatch) and one decode
+// step on cache c, then returns the allocations per further decode step
+// (one token, with logits) over runs steps.
+func decodeStepAllocs(t *testing.T, m model.Model, c *model.Cache, runs int) float64 {
+	t.Helper()
+	var b model.Batch
+	for i := range 64 {
+		b.Add(int32(7*i%100), i, 0, i == 63)
+	}
+	if _, err := m.Forward(c, &b); err != nil {
+		t.Fatal(err)
+	}
+	pos := 64
+	step := func() {
+		b.Reset()
+		b.Add(int32(pos%100), pos, 0, true)
+		pos++
+		if _, err := m.Forward(c, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	return testing.AllocsPerRun(runs, step)
 }

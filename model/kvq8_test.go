@@ -124,24 +124,7 @@ func TestKVQ8DecodeAllocs(t *testing.T) {
 	if want := int64(spec.Layers) * 128 * int64(spec.KVHeads*spec.HeadDim) * 2 / 32 * 34; c.Bytes() != want {
 		t.Errorf("cache holds %d bytes, want %d", c.Bytes(), want)
 	}
-	var b model.Batch
-	for i := range 64 {
-		b.Add(int32(7*i%100), i, 0, i == 63)
-	}
-	if _, err := m.Forward(c, &b); err != nil {
-		t.Fatal(err)
-	}
-	pos := 64
-	step := func() {
-		b.Reset()
-		b.Add(int32(pos%100), pos, 0, true)
-		pos++
-		if _, err := m.Forward(c, &b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step()
-	if n := testing.AllocsPerRun(10, step); n != 0 {
+	if n := decodeStepAllocs(t, m, c, 10); n != 0 {
 		t.Errorf("a decode step allocates %v times", n)
 	}
 }
