@@ -47,7 +47,10 @@ type typeTraits struct {
 	typeSize  int // bytes per block
 }
 
-var traits = map[Type]typeTraits{
+// traits is indexed by type id (ggml's ids run to 39): an array, not a
+// map, since BlockSize and TypeSize sit on the matrix products' per-chunk
+// path. Unknown ids have a zero entry.
+var traits = [...]typeTraits{
 	TypeF32:     {"F32", 1, 4},
 	TypeF16:     {"F16", 1, 2},
 	TypeQ4_0:    {"Q4_0", 32, 18},
@@ -82,27 +85,35 @@ var traits = map[Type]typeTraits{
 	TypeMXFP4:   {"MXFP4", 32, 17},
 }
 
+// lookup returns t's traits and whether t is known.
+func lookup(t Type) (typeTraits, bool) {
+	if uint64(t) >= uint64(len(traits)) || traits[t].blockSize == 0 {
+		return typeTraits{}, false
+	}
+	return traits[t], true
+}
+
 // Known reports whether t is a tensor type this package knows the layout of.
-func (t Type) Known() bool { _, ok := traits[t]; return ok }
+func (t Type) Known() bool { _, ok := lookup(t); return ok }
 
 // String returns ggml's name for the type ("Q4_K"), or "type(N)" if unknown.
 func (t Type) String() string {
-	if tr, ok := traits[t]; ok {
+	if tr, ok := lookup(t); ok {
 		return tr.name
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
 
 // BlockSize is the number of elements in one block (1 for plain types); 0 if unknown.
-func (t Type) BlockSize() int { return traits[t].blockSize }
+func (t Type) BlockSize() int { tr, _ := lookup(t); return tr.blockSize }
 
 // TypeSize is the number of bytes in one block; 0 if unknown.
-func (t Type) TypeSize() int { return traits[t].typeSize }
+func (t Type) TypeSize() int { tr, _ := lookup(t); return tr.typeSize }
 
 // RowSize returns the bytes taken by n consecutive elements of type t.
 // n must be a multiple of the block size.
 func (t Type) RowSize(n int) (int, error) {
-	tr, ok := traits[t]
+	tr, ok := lookup(t)
 	if !ok {
 		return 0, fmt.Errorf("gguf: unknown tensor type %d", uint32(t))
 	}
@@ -115,8 +126,8 @@ func (t Type) RowSize(n int) (int, error) {
 // ParseType returns the type with ggml's name (case-insensitive), e.g. "q4_k".
 func ParseType(name string) (Type, bool) {
 	for t, tr := range traits {
-		if equalFold(tr.name, name) {
-			return t, true
+		if tr.blockSize != 0 && equalFold(tr.name, name) {
+			return Type(t), true
 		}
 	}
 	return 0, false

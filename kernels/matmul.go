@@ -178,7 +178,7 @@ func (d *dotTask) RunChunk(_, c int) {
 // vec_dot's (assembly where available, bit-identical to the Go reference).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
 	vt := quant.VecDotType(w.Type)
-	qrb := rowBytes(vt, w.Cols)
+	qrb := quant.RowBytes(vt, w.Cols)
 	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
 	gemmRows := 0
 	if repack {

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/quant"
 )
 
 // useRepackAsm selects the assembly for RepackDotRowsN (tests switch it
@@ -46,7 +47,7 @@ func RepackDotRowsN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, n
 		repackRowsGo(t, n, w, rows, x, xStride, ntok, gemmRows, out, outStride)
 		return
 	}
-	rb, groups := rowBytes(t, n), rows/8
+	rb, groups := quant.RowBytes(t, n), rows/8
 	wp := unsafe.SliceData(w)
 	switch t {
 	case gguf.TypeQ4_K:

@@ -20,7 +20,7 @@ import (
 // repackRowBytes returns the length of a prepared activation row for
 // rows×n weights of type t (quant.RepackOK).
 func repackRowBytes(t gguf.Type, n int) int {
-	rb := rowBytes(quant.VecDotType(t), n)
+	rb := quant.RowBytes(quant.VecDotType(t), n)
 	if t == gguf.TypeQ4_0 {
 		rb += 8 * (n / 32)
 	}
@@ -50,7 +50,7 @@ func repackPrepare(t gguf.Type, n int, row []byte) {
 
 // repackRowsGo is RepackDotRowsN in Go: quant.RepackDotRows per token.
 func repackRowsGo(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok, gemmRows int, out []float32, outStride int) {
-	qrb := rowBytes(quant.VecDotType(t), n)
+	qrb := quant.RowBytes(quant.VecDotType(t), n)
 	for tok := 0; tok < ntok; tok++ {
 		quant.RepackDotRows(t, n, w, rows, x[tok*xStride:tok*xStride+qrb], out[tok*outStride:tok*outStride+rows], tok < gemmRows)
 	}
@@ -63,7 +63,7 @@ func checkRepackArgs(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, 
 		panic("kernels: RepackDotRowsN: " + t.String() + " shape not repacked by ggml")
 	}
 	xrb := repackRowBytes(t, n)
-	if len(w) < rows*rowBytes(t, n) || xStride < xrb || len(x) < (ntok-1)*xStride+xrb ||
+	if len(w) < rows*quant.RowBytes(t, n) || xStride < xrb || len(x) < (ntok-1)*xStride+xrb ||
 		outStride < rows || len(out) < (ntok-1)*outStride+rows {
 		panic("kernels: RepackDotRowsN: " + t.String() + " buffers too short")
 	}
