@@ -114,7 +114,8 @@ func BenchmarkGemv(b *testing.B) {
 
 // BenchmarkMatMulDecode runs one-token products of Qwen3-0.6B-shaped
 // matrices (more of them than the caches hold) through a pool, with
-// decode chunks of decodeChunkBytes and of rowsPerChunk rows, as GB/s of
+// guided decode chunks of at most decodeChunkMaxBytes, fixed chunks of
+// decodeChunkMinBytes and of rowsPerChunk rows, as GB/s of
 // weights on the calling thread's CPU time (one thread: the chunks' own
 // cost) and on wall time (two threads).
 func BenchmarkMatMulDecode(b *testing.B) {
@@ -136,7 +137,7 @@ func BenchmarkMatMulDecode(b *testing.B) {
 		}
 		out := make([]float32, rows)
 		for _, threads := range []int{1, 2} {
-			for _, chunk := range []int{decodeChunkBytes, 0} {
+			for _, chunk := range []int{decodeChunkMaxBytes, decodeChunkMinBytes, 0} {
 				name := fmt.Sprintf("%s/threads%d/chunk%dK", typ, threads, chunk>>10)
 				b.Run(name, func(b *testing.B) {
 					defer func(v int) { decodeChunk = v }(decodeChunk)

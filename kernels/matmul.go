@@ -42,9 +42,10 @@ func (m *Matrix) DequantizeRow(r int, dst []float32) error {
 // Workspace holds scratch memory and the job descriptions reused across
 // matrix products, so that a decode step allocates nothing.
 type Workspace struct {
-	q  []byte
-	qt quantTask
-	dt dotTask
+	q      []byte
+	bounds []int32
+	qt     quantTask
+	dt     dotTask
 }
 
 func (ws *Workspace) bytes(n int) []byte {
@@ -58,24 +59,40 @@ func (ws *Workspace) bytes(n int) []byte {
 // product covers, and the unit of a decode chunk.
 const rowsPerChunk = 16
 
-// decodeChunkBytes is about how many bytes of weights one claimed chunk of
-// a product for fewer than four tokens covers: long enough streams for the
-// hardware prefetcher and few claims per matrix, short enough that the
-// threads' shares stay even.
-const decodeChunkBytes = 32 << 10
+// Decode products (fewer than four tokens) read every weight once and are
+// bound by memory bandwidth. Their rows are claimed in chunks that shrink
+// as the product proceeds ("guided" scheduling): each chunk takes about
+// 1/(2·threads) of the rows still unclaimed, at most decodeChunkMaxBytes
+// of weights and at least decodeChunkMinBytes. Long chunks early keep each
+// thread on one long stream for the hardware prefetcher (and keep the
+// kernels' prefetch of the next rows on the thread's own rows): with
+// 32 KiB chunks two threads read Q4_K at 7–9 GB/s here, with 128–256 KiB
+// at 13–14. Short chunks at the end keep the threads' shares even when one
+// of them was descheduled. A row's result does not depend on its chunk.
+const (
+	decodeChunkMaxBytes = 256 << 10
+	decodeChunkMinBytes = 32 << 10
+)
 
-// decodeChunk is decodeChunkBytes, a variable for benchmarks to compare.
-var decodeChunk = decodeChunkBytes
+// decodeChunk is decodeChunkMaxBytes, a variable for benchmarks to compare.
+var decodeChunk = decodeChunkMaxBytes
 
-// chunkRows returns the weight rows per chunk for a product of w with n
-// activation rows: rowsPerChunk for prompts, a multiple of it near
-// decodeChunkBytes for decode (repacked groups of 8 rows stay whole; a
-// row's result does not depend on its chunk).
-func chunkRows(w *Matrix, n int) int {
-	if n >= 4 {
-		return rowsPerChunk
+// decodeBounds appends to b[:0] the row boundaries of the chunks of a
+// decode product of w on the given thread count: chunk c covers rows
+// b[c] to b[c+1]. Boundaries are multiples of rowsPerChunk (repacked groups
+// of eight rows stay whole) except the last.
+func decodeBounds(b []int32, w *Matrix, threads int) []int32 {
+	unit := w.RowBytes * rowsPerChunk
+	hi := max(1, decodeChunk/unit) * rowsPerChunk
+	lo := min(hi, max(1, decodeChunkMinBytes/unit)*rowsPerChunk)
+	b = append(b[:0], 0)
+	for r := 0; r < w.Rows; {
+		n := (w.Rows - r) / (2 * threads) / rowsPerChunk * rowsPerChunk
+		n = min(max(n, lo), hi)
+		r = min(r+n, w.Rows)
+		b = append(b, int32(r))
 	}
-	return max(1, decodeChunk/(w.RowBytes*rowsPerChunk)) * rowsPerChunk
+	return b
 }
 
 // quantTask converts activation row t to the weights' dot-product type.
@@ -117,17 +134,21 @@ const tokensPerChunk = 64
 
 // dotTask computes, for chunk c, rows [rc*rows, …) of the product
 // for the tokens of group tg (c = rc*groups + tg, tokensPerChunk tokens per
-// group). Every output is computed by one kernel call whose steps do not
-// depend on the split, so results are the same at any thread count.
+// group), or for a decode product the rows bounds[c] to bounds[c+1]. Every
+// output is computed by one kernel call whose steps do not depend on the
+// split, so results are the same at any thread count.
 type dotTask struct {
 	w      *Matrix
 	xq     []byte
 	qrb    int
 	n      int
 	groups int
-	rows   int // weight rows per chunk (chunkRows)
+	rows   int     // weight rows per chunk of a prompt product (rowsPerChunk)
+	bounds []int32 // chunk boundaries of a decode product (decodeBounds), or nil
 	out    []float32
-	tiny   bool
+	// tiny: tokens below tinyRows take tinyBLAS's order (F32/F16/BF16
+	// weights, quant.TinyDotOK), the others vec_dot's.
+	tinyRows int
 	// repack: the weights are ones ggml-cpu repacks (quant.RepackOK);
 	// tokens below gemmRows take its gemm order, the rest its gemv order.
 	repack   bool
@@ -139,6 +160,9 @@ func (d *dotTask) RunChunk(_, c int) {
 	rc, tg := c/d.groups, c%d.groups
 	r0 := rc * d.rows
 	r1 := min(r0+d.rows, w.Rows)
+	if d.bounds != nil {
+		r0, r1 = int(d.bounds[c]), int(d.bounds[c+1])
+	}
 	t0 := tg * tokensPerChunk
 	t1 := t0 + tokensPerChunk
 	if tg == d.groups-1 {
@@ -151,15 +175,17 @@ func (d *dotTask) RunChunk(_, c int) {
 		RepackDotRowsN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, gemm, out[r0:], w.Rows)
 		return
 	}
-	if d.tiny {
-		for t := 0; t < nt; t++ {
-			x, o := xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1]
-			if !TinyDotRowsFast(w.Type, w.Cols, wb, r1-r0, x, o) {
-				quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, x, o)
-			}
+	tiny := min(max(d.tinyRows-t0, 0), nt)
+	for t := 0; t < tiny; t++ {
+		x, o := xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1]
+		if !TinyDotRowsFast(w.Type, w.Cols, wb, r1-r0, x, o) {
+			quant.TinyDotRows(w.Type, w.Cols, wb, r1-r0, x, o)
 		}
+	}
+	if tiny == nt {
 		return
 	}
+	xq, out, nt = xq[tiny*d.qrb:], out[tiny*w.Rows:], nt-tiny
 	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, out[r0:], w.Rows) {
 		return
 	}
@@ -168,21 +194,53 @@ func (d *dotTask) RunChunk(_, c int) {
 	}
 }
 
+// BatchRows says which of a product's activation rows ggml computes as
+// parts of a batch of one sequence's tokens. A row's numbers depend on that
+// (ggml multiplies a batch with other kernels than one token, and they sum
+// in other orders): rows [0, Grouped) are the four-token groups of
+// sequences with four or more rows in the batch (for the weights ggml
+// repacks, its gemm order), rows [Grouped, Batched) the other rows of
+// sequences with two or more (for F32/F16/BF16 weights, tinyBLAS's order),
+// and rows from Batched on are single tokens (vec_dot's or gemv's order).
+// A batch whose rows are ordered so gives every row the numbers it gets in
+// a product of its own sequence's rows alone (see model.Order).
+type BatchRows struct{ Grouped, Batched int }
+
+// OneSequence is the BatchRows of n rows of one sequence: ggml's gemm on
+// the first n - n%4 when n ≥ 4, tinyBLAS on all when n ≥ 2.
+func OneSequence(n int) BatchRows {
+	r := BatchRows{Grouped: quant.RepackGemmRows(n)}
+	if n >= 2 {
+		r.Batched = n
+	}
+	return r
+}
+
 // MatMul computes out[t][r] = dot(W row r, x[t]) for n activation rows x
-// (n×Cols, row-major) into out (n×Rows, row-major). Activations are first
-// converted to the type ggml pairs with the weight type, as ggml does, so
-// the rounding matches llama.cpp's. For F32/F16/BF16 weights and two or
-// more rows, the products follow tinyBLAS's summation order, as ggml's
-// batched path does; for the Q4_0/Q4_K weights ggml-cpu repacks on AVX2
-// (quant.RepackOK), its gemm/gemv order (RepackDotRowsN); otherwise
-// vec_dot's (assembly where available, bit-identical to the Go reference).
+// (n×Cols, row-major) into out (n×Rows, row-major), the rows being n
+// tokens of one sequence (MatMulRows with OneSequence(n)).
 func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float32) {
+	p.MatMulRows(ws, w, x, n, OneSequence(n), out)
+}
+
+// MatMulRows is MatMul for activation rows of several sequences, laid out
+// as br says. Activations are first converted to the type ggml pairs with
+// the weight type, as ggml does, so the rounding matches llama.cpp's. For
+// F32/F16/BF16 weights the batched rows follow tinyBLAS's summation order,
+// as ggml's batched path does; for the Q4_0/Q4_K weights ggml-cpu repacks
+// on AVX2 (quant.RepackOK), its gemm order for grouped rows and gemv order
+// for the others (RepackDotRowsN); otherwise vec_dot's (assembly where
+// available, bit-identical to the Go reference).
+func (p *Pool) MatMulRows(ws *Workspace, w *Matrix, x []float32, n int, br BatchRows, out []float32) {
+	if br.Grouped < 0 || br.Grouped%4 != 0 || br.Batched < br.Grouped || br.Batched > n {
+		panic(fmt.Sprintf("kernels: MatMulRows: %d rows, %+v", n, br))
+	}
 	vt := quant.VecDotType(w.Type)
 	qrb := quant.RowBytes(vt, w.Cols)
 	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
 	gemmRows := 0
 	if repack {
-		gemmRows = quant.RepackGemmRows(n)
+		gemmRows = br.Grouped
 		qrb = repackRowBytes(w.Type, w.Cols)
 	}
 	xq := ws.bytes(n * qrb)
@@ -194,13 +252,22 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 			ws.qt.RunChunk(0, t)
 		}
 	}
+	tinyRows := 0
+	if quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
+		tinyRows = br.Batched
+	}
 	// The last group takes the tokens left over (a remainder of fewer
 	// than tokensPerChunk/2 joins the group before it).
 	groups := max(1, (n+tokensPerChunk/2)/tokensPerChunk)
-	rows := chunkRows(w, n)
-	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, rows: rows, out: out,
-		tiny: n >= 2 && quant.TinyDotOK(w.Type, w.Cols, w.Rows), repack: repack, gemmRows: gemmRows}
-	p.RunTask(groups*((w.Rows+rows-1)/rows), &ws.dt)
+	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, rows: rowsPerChunk, out: out,
+		tinyRows: tinyRows, repack: repack, gemmRows: gemmRows}
+	chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
+	if n < 4 {
+		ws.bounds = decodeBounds(ws.bounds, w, p.threads)
+		ws.dt.bounds = ws.bounds
+		chunks = len(ws.bounds) - 1
+	}
+	p.RunTask(chunks, &ws.dt)
 	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
 }
 

@@ -24,9 +24,11 @@ func TestMatMulSplitInvariant(t *testing.T) {
 		{gguf.TypeQ6_K, 33, 256},
 		{gguf.TypeQ4_K, 48, 512},
 		{gguf.TypeQ4_0, 24, 64},
-		// several decode chunks (chunkRows)
+		// several decode chunks (decodeBounds)
 		{gguf.TypeQ4_K, 96, 2048},
-		{gguf.TypeQ4_0, 520, 256},
+		{gguf.TypeQ4_K, 520, 2048},
+		{gguf.TypeQ4_0, 4104, 256},
+		{gguf.TypeQ8_0, 3000, 512},
 	}
 	pools := []*Pool{NewPool(1), NewPool(2)}
 	defer pools[0].Close()
@@ -49,6 +51,108 @@ func TestMatMulSplitInvariant(t *testing.T) {
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("%s n=%d threads=%d: out[%d] = %v, unsplit %v", sh.typ, n, p.Threads(), i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulRowsAsAlone checks MatMulRows' promise: in a product over
+// rows of several sequences laid out as BatchRows says (grouped rows, other
+// batched rows, single tokens), every row gets the numbers of a product of
+// its own part alone: the grouped rows those of MatMul over them, the other
+// batched rows (two or three, as a sequence's remainder is) those of MatMul
+// over them, each single row that of MatMul of that row alone.
+func TestMatMulRowsAsAlone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	shapes := []struct {
+		typ        gguf.Type
+		rows, cols int
+	}{
+		{gguf.TypeQ4_K, 48, 512},
+		{gguf.TypeQ4_0, 24, 64},
+		{gguf.TypeQ8_0, 40, 96},
+		{gguf.TypeQ6_K, 16, 256},
+		{gguf.TypeF16, 32, 64},
+		{gguf.TypeF32, 16, 128},
+	}
+	pools := []*Pool{NewPool(1), NewPool(2)}
+	defer pools[0].Close()
+	defer pools[1].Close()
+	for _, sh := range shapes {
+		w, err := NewMatrix("w", sh.typ, sh.rows, sh.cols, randWeights(rng, sh.typ, sh.cols, sh.rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, br := range []BatchRows{{0, 0}, {4, 4}, {8, 10}, {0, 3}, {12, 15}, {64, 66}, {68, 68}} {
+			for _, singles := range []int{0, 1, 3, 8} {
+				n := br.Batched + singles
+				if n == 0 {
+					continue
+				}
+				x := make([]float32, n*sh.cols)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				want := make([]float32, n*sh.rows)
+				var ws Workspace
+				alone := func(r0, r1 int) {
+					if r1 > r0 {
+						pools[0].MatMul(&ws, w, x[r0*sh.cols:r1*sh.cols], r1-r0, want[r0*sh.rows:r1*sh.rows])
+					}
+				}
+				alone(0, br.Grouped)
+				alone(br.Grouped, br.Batched)
+				for r := br.Batched; r < n; r++ {
+					alone(r, r+1)
+				}
+				for _, p := range pools {
+					got := make([]float32, n*sh.rows)
+					p.MatMulRows(&ws, w, x, n, br, got)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s %+v + %d singles, threads=%d: out[%d] (token %d) = %v, alone %v",
+								sh.typ, br, singles, p.Threads(), i, i/sh.rows, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeBounds checks the guided decode schedule: chunks cover every
+// row once, in order, start on multiples of rowsPerChunk, never exceed the
+// largest chunk, are not shorter than the smallest but for the last, and do
+// not grow.
+func TestDecodeBounds(t *testing.T) {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ8_0, gguf.TypeQ6_K, gguf.TypeF16} {
+		for _, cols := range []int{256, 1024, 2048, 8192} {
+			for _, rows := range []int{1, 8, 16, 17, 512, 3072, 8192, 128256} {
+				for _, threads := range []int{1, 2, 8} {
+					w, err := NewMatrix("w", typ, rows, cols, make([]byte, quant.RowBytes(typ, cols)*rows))
+					if err != nil {
+						t.Fatal(err)
+					}
+					b := decodeBounds(nil, w, threads)
+					unit := w.RowBytes * rowsPerChunk
+					hi := max(1, decodeChunkMaxBytes/unit) * rowsPerChunk
+					lo := min(hi, max(1, decodeChunkMinBytes/unit)*rowsPerChunk)
+					if b[0] != 0 || int(b[len(b)-1]) != rows {
+						t.Fatalf("%s %d×%d: bounds %v do not span the rows", typ, rows, cols, b)
+					}
+					for c := 0; c+1 < len(b); c++ {
+						n := int(b[c+1] - b[c])
+						last := c+2 == len(b)
+						switch {
+						case b[c]%rowsPerChunk != 0:
+							t.Fatalf("%s %d×%d: chunk %d starts at row %d", typ, rows, cols, c, b[c])
+						case n <= 0 || n > hi || (!last && n < lo):
+							t.Fatalf("%s %d×%d: chunk %d has %d rows, want %d..%d", typ, rows, cols, c, n, lo, hi)
+						case c > 0 && !last && n > int(b[c]-b[c-1]):
+							t.Fatalf("%s %d×%d: chunk %d (%d rows) longer than the one before", typ, rows, cols, c, n)
+						}
 					}
 				}
 			}

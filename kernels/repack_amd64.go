@@ -16,7 +16,8 @@ var useRepackAsm = true
 // The kernels compute groups×8 weight rows (rowBytes apart; 8 rows per
 // group, groups consecutive) against nb blocks of activations, in the
 // order of ggml-cpu's repacked kernels (quant.RepackDotRows): see
-// repack_amd64.s. Gemv: one token, out[8g+r]. Gemm4: four tokens, token t's
+// repack_amd64.s. Gemv: one token, out[8g+r]. Gemm4: four tokens (in gemm
+// order, or each in gemv order when gemv is set), token t's
 // prepared activations at x + t*xStride (Q4_0: its aux words at aux +
 // t*xStride), its results at out + t*outStride (strides in bytes).
 
@@ -24,7 +25,7 @@ var useRepackAsm = true
 func repackQ4KGemv(w *byte, rowBytes int, x *byte, out *float32, groups, nb int)
 
 //go:noescape
-func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
+func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb, gemv int)
 
 //go:noescape
 func repackQ4_0Gemv(w *byte, rowBytes int, x, aux *byte, out *float32, groups, nb int)
@@ -54,7 +55,12 @@ func RepackDotRowsN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, n
 		nb := n / 256
 		tok := 0
 		for ; tok < gemmRows; tok += 4 {
-			repackQ4KGemm4(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb)
+			repackQ4KGemm4(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb, 0)
+		}
+		// Further tokens in fours, each in gemv order: the weights are
+		// decoded once for four tokens, the sums are gemv's.
+		for ; tok+4 <= ntok; tok += 4 {
+			repackQ4KGemm4(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb, 1)
 		}
 		for ; tok < ntok; tok++ {
 			repackQ4KGemv(wp, rb, &x[tok*xStride], &out[tok*outStride], groups, nb)

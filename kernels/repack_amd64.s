@@ -338,6 +338,8 @@ kgvblock:
 #define KT_GROUPS 712
 #define KT_OUT 720
 #define KT_W 728
+#define KT_IACC(t) (736+32*(t))
+#define KT_GV 864
 
 // KT_T(h, j, L, H, xb): one token's products with the quants in Y8 (low
 // nibbles) and Y9 (high), dword r = row r: L += maddubs(Y8, 4 activations
@@ -396,6 +398,23 @@ kgvblock:
 	VFMADD231PS KT_DV(t)(SP), L, Y8 \
 	VMOVUPS     Y8, KT_ACC(t)(SP)
 
+// KT_FIN_GV(t, L, H): as KT_FIN, for gemv order: the row sums of this p
+// are added to token t's exact integer sums of the super-block, which
+// KT_GV_FOLD folds into acc_t once the super-block is done.
+#define KT_FIN_GV(t, L, H) \
+	VPMADDWD KT_SCT(SP)(DX*1), L, L \
+	VPMADDWD (KT_SCT+32)(SP)(DX*1), H, H \
+	VPADDD   H, L, L \
+	VPADDD   KT_IACC(t)(SP), L, L \
+	VMOVDQU  L, KT_IACC(t)(SP)
+
+// KT_GV_FOLD(t): acc_t = fma(float(super-block sums), d*da_t, acc_t).
+#define KT_GV_FOLD(t) \
+	VCVTDQ2PS   KT_IACC(t)(SP), Y8 \
+	VMOVUPS     KT_ACC(t)(SP), Y9 \
+	VFMADD231PS KT_DV(t)(SP), Y8, Y9 \
+	VMOVUPS     Y9, KT_ACC(t)(SP)
+
 // KT_SCT2(m, w): the scale vectors of sub-blocks 2m, 2m+1 from w (words
 // 0..3: sub-block 2m of rows 0..3, 4..7: sub-block 2m+1; lane 1 rows 4..7):
 // each row's scale in both words of its dword.
@@ -435,8 +454,40 @@ kgvblock:
 	VFMADD231PS    Y5, Y7, Y8 \
 	VMOVUPS        Y8, KT_ACCM(t)(SP)
 
-// func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
-TEXT ·repackQ4KGemm4(SB), $736-64
+// KT_TOKSETUP_GV(t, xb): as KT_TOKSETUP, in gemv order: the four min
+// sums are added as integers, then accMin = fma(float(sum), dmin*da,
+// accMin) once per super-block. Also clears token t's quant sums.
+#define KT_TOKSETUP_GV(t, xb) \
+	VBROADCASTSS   xb, Y4 \
+	VMULPS         KT_DW(SP), Y4, Y5 \
+	VMOVUPS        Y5, KT_DV(t)(SP) \
+	VMULPS         KT_DMW(SP), Y4, Y5 \
+	VBROADCASTI128 260 xb, Y6 \
+	VBROADCASTI128 276 xb, Y7 \
+	VPHADDW        Y7, Y6, Y6 \
+	VPSHUFD        $0x00, Y6, Y7 \
+	VPMADDWD       Y7, Y0, Y8 \
+	VPSHUFD        $0x55, Y6, Y7 \
+	VPMADDWD       Y7, Y1, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VPSHUFD        $0xAA, Y6, Y7 \
+	VPMADDWD       Y7, Y2, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VPSHUFD        $0xFF, Y6, Y7 \
+	VPMADDWD       Y7, Y3, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VCVTDQ2PS      Y8, Y8 \
+	VMOVUPS        KT_ACCM(t)(SP), Y7 \
+	VFMADD231PS    Y5, Y8, Y7 \
+	VMOVUPS        Y7, KT_ACCM(t)(SP) \
+	VPXOR          Y7, Y7, Y7 \
+	VMOVDQU        Y7, KT_IACC(t)(SP)
+
+// func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb, gemv int)
+//
+// Four tokens in gemm order, or, with gemv != 0, in gemv order (each
+// token's result is then the one repackQ4KGemv gives it alone).
+TEXT ·repackQ4KGemm4(SB), $872-72
 	MOVQ w+0(FP), AX
 	MOVQ AX, KT_W(SP)
 	MOVQ rowBytes+8(FP), R9
@@ -448,6 +499,8 @@ TEXT ·repackQ4KGemm4(SB), $736-64
 	MOVQ AX, KT_OUT(SP)
 	MOVQ groups+48(FP), AX
 	MOVQ AX, KT_GROUPS(SP)
+	MOVQ gemv+64(FP), AX
+	MOVQ AX, KT_GV(SP)
 
 ktgroup:
 	MOVQ    KT_W(SP), SI
@@ -508,10 +561,21 @@ ktblock:
 	VPUNPCKHQDQ  Y10, Y8, Y1
 	VPUNPCKLQDQ  Y11, Y9, Y2
 	VPUNPCKHQDQ  Y11, Y9, Y3
+	CMPQ KT_GV(SP), $0
+	JNE  kttoksgv
 	KT_TOKSETUP(0, (BX))
 	KT_TOKSETUP(1, (BX)(R11*1))
 	KT_TOKSETUP(2, (BX)(R12*1))
 	KT_TOKSETUP(3, (BX)(R13*1))
+	JMP  kttoksdone
+
+kttoksgv:
+	KT_TOKSETUP_GV(0, (BX))
+	KT_TOKSETUP_GV(1, (BX)(R11*1))
+	KT_TOKSETUP_GV(2, (BX)(R12*1))
+	KT_TOKSETUP_GV(3, (BX)(R13*1))
+
+kttoksdone:
 
 	// Quants, per 64 elements p: AX/CX = rows 0/4 + 32p, R8 = x + 64p,
 	// DX = 64p.
@@ -531,10 +595,21 @@ ktp:
 	VPXOR Y14, Y14, Y14
 	KT_HALF(0)
 	KT_HALF(1)
+	CMPQ  KT_GV(SP), $0
+	JNE   ktpgv
 	KT_FIN(0, Y4, Y11)
 	KT_FIN(1, Y5, Y12)
 	KT_FIN(2, Y6, Y13)
 	KT_FIN(3, Y7, Y14)
+	JMP   ktpnext
+
+ktpgv:
+	KT_FIN_GV(0, Y4, Y11)
+	KT_FIN_GV(1, Y5, Y12)
+	KT_FIN_GV(2, Y6, Y13)
+	KT_FIN_GV(3, Y7, Y14)
+
+ktpnext:
 	ADDQ  $32, AX
 	ADDQ  $32, CX
 	ADDQ  $64, R8
@@ -542,6 +617,14 @@ ktp:
 	CMPQ  DX, $256
 	JNE   ktp
 
+	CMPQ KT_GV(SP), $0
+	JE   ktblocknext
+	KT_GV_FOLD(0)
+	KT_GV_FOLD(1)
+	KT_GV_FOLD(2)
+	KT_GV_FOLD(3)
+
+ktblocknext:
 	ADDQ $144, SI
 	ADDQ $144, DI
 	ADDQ $292, BX

@@ -154,10 +154,14 @@ func TestRepackDotRowsN(t *testing.T) {
 					for _, rows := range []int{8, 16, 24, 40} {
 						w := shifted(randWeights(rng, typ, n, rows), nb%5)
 						for _, ntok := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12} {
-							gemmRows := quant.RepackGemmRows(ntok)
-							xStride := repackRowBytes(typ, n) + 4*(ntok%3)
-							x := shifted(repackActivations(rng, typ, n, ntok, gemmRows, xStride), ntok%4)
-							checkRepack(t, typ, n, w, rows, x, xStride, ntok, gemmRows, "quantized")
+							// All gemm rows a product of ntok tokens has, and
+							// fewer (a batch whose later rows are other
+							// sequences' single tokens: gemv order, in fours).
+							for gemmRows := quant.RepackGemmRows(ntok); gemmRows >= 0; gemmRows -= 4 {
+								xStride := repackRowBytes(typ, n) + 4*(ntok%3)
+								x := shifted(repackActivations(rng, typ, n, ntok, gemmRows, xStride), ntok%4)
+								checkRepack(t, typ, n, w, rows, x, xStride, ntok, gemmRows, "quantized")
+							}
 						}
 					}
 				}
@@ -185,7 +189,7 @@ func TestRepackDotRowsNRaw(t *testing.T) {
 						maxWeights(typ, w, iter%4 == 1)
 					}
 					ntok := 1 + rng.IntN(9)
-					gemmRows := quant.RepackGemmRows(ntok)
+					gemmRows := 4 * rng.IntN(quant.RepackGemmRows(ntok)/4+1)
 					xStride := repackRowBytes(typ, n)
 					x := rawActivations(rng, typ, n, ntok, xStride, extreme)
 					checkRepack(t, typ, n, w, rows, x, xStride, ntok, gemmRows, fmt.Sprintf("raw extreme=%v", extreme))
@@ -235,7 +239,7 @@ func TestRepackDotRowsNRandomShapes(t *testing.T) {
 		n := nb * typ.BlockSize()
 		rows := 8 * (1 + rng.IntN(8))
 		ntok := 1 + rng.IntN(14)
-		gemmRows := quant.RepackGemmRows(ntok)
+		gemmRows := 4 * rng.IntN(quant.RepackGemmRows(ntok)/4+1)
 		w := shifted(randWeights(rng, typ, n, rows), rng.IntN(32))
 		xStride := repackRowBytes(typ, n) + rng.IntN(64)
 		x := shifted(repackActivations(rng, typ, n, ntok, gemmRows, xStride), rng.IntN(32))
