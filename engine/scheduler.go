@@ -20,12 +20,14 @@ import (
 // holds one slot. One goroutine runs the loop: between two forward passes
 // it admits queued requests into free slots, and every forward pass carries
 // one token for each decoding sequence, all of them in one batch, plus
-// chunks of the prompts still being prefilled. While some sequence decodes,
-// a pass takes at most PrefillChunk prompt tokens, so a long prompt delays
-// the others' next tokens by a bounded amount of work per step instead of
-// stalling them for its whole prefill. A pass that carries more than one
-// sequence has fewer than mixedRows rows, so that each sequence's numbers
-// are the ones it gets alone (see mixedRows). A slot remembers the tokens
+// pieces of the prompts still being prefilled. While some sequence decodes,
+// a pass takes one prompt piece, so a long prompt delays the others' next
+// tokens by a bounded amount of work per step instead of stalling them for
+// its whole prefill. A sequence's numbers are the ones it gets alone,
+// whatever else runs: its prompt is cut into the same pieces whatever the
+// load (see prefillPiece), and the model computes each sequence's rows of a
+// pass as it computes them in a pass of their own (model.Order, and the
+// attention path chosen per sequence). A slot remembers the tokens
 // in its cells, and a request is put into a free slot whose cache it
 // continues, so a conversation's next turn re-uses the cached prompt.
 
@@ -40,27 +42,38 @@ type SchedulerOptions struct {
 	Queue int
 	// BatchTokens bounds the tokens of one forward pass (default BatchSize).
 	BatchTokens int
-	// PrefillChunk bounds the prompt tokens of a forward pass that also
-	// carries decoding sequences (default DefaultPrefillChunk). On a CPU a
-	// pass costs about the same per token whether the token is a prompt's
-	// or a decode's, so this is how much longer than a plain decode step a
-	// step may take while a new request's prompt is prefilled.
+	// PrefillChunk is the size of the pieces prompts are prefilled in
+	// (default DefaultPrefillChunk; rounded down to a multiple of four, at
+	// most 60); a pass that carries decoding sequences takes one piece.
+	// On a CPU a pass costs about the same per token whether the token is
+	// a prompt's or a decode's, so this is how much longer than a plain
+	// decode step a step may take while a new request's prompt is
+	// prefilled.
 	PrefillChunk int
 }
 
 // DefaultPrefillChunk is the default SchedulerOptions.PrefillChunk.
 const DefaultPrefillChunk = 32
 
-// mixedRows bounds the rows of a forward pass that carries several
-// sequences: from kernels.TiledMinRows rows on, a pass computes attention
-// for all its rows by ggml's tiled flash-attention path, as llama.cpp does
-// for such a ubatch, and that path rounds differently from the one-row
-// path a decoding sequence takes alone. Below it, with weights whose
-// multi-token kernels are bit-identical to the one-token ones (the
-// quantized types), a sequence's tokens do not depend on what else ran in
-// the pass. (With mixedRows or more slots decoding at once, their passes
-// are tiled regardless.)
-const mixedRows = kernels.TiledMinRows - 1
+// prefillPiece is how many of a prompt's rest tokens the next pass takes:
+// piece tokens (a multiple of four, below kernels.TiledMinRows), or all of
+// them when at most one more is left, so that a prompt is cut the same way
+// under any load and a piece never has a single row. Every row of a piece
+// then gets the numbers it gets in a pass of the whole prompt when the
+// prompt has fewer than kernels.TiledMinRows tokens: ggml's four-token
+// groups fall on the same tokens, no piece is a lone token (which ggml
+// multiplies by other kernels than a batch), and attention takes ggml's
+// one-chunk path throughout.
+func prefillPiece(rest, piece int) int {
+	if rest <= piece+1 {
+		return rest
+	}
+	return piece
+}
+
+// maxPrefillPiece is the largest prompt piece: a multiple of four whose
+// merged last piece (one more) is below kernels.TiledMinRows rows.
+const maxPrefillPiece = (kernels.TiledMinRows - 2) / 4 * 4
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
 var ErrQueueFull = errors.New("engine: too many requests are waiting")
@@ -357,11 +370,13 @@ func newScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 	if o.BatchTokens <= 0 {
 		o.BatchTokens = BatchSize
 	}
-	o.BatchTokens = max(o.BatchTokens, o.Slots+1)
 	if o.PrefillChunk <= 0 {
 		o.PrefillChunk = DefaultPrefillChunk
 	}
-	o.PrefillChunk = min(o.PrefillChunk, o.BatchTokens)
+	o.PrefillChunk = max(4, min(o.PrefillChunk, maxPrefillPiece)/4*4)
+	// A piece (up to PrefillChunk+1 tokens) must fit next to the other
+	// slots' decodes.
+	o.BatchTokens = max(o.BatchTokens, o.Slots+o.PrefillChunk)
 	c, err := m.Net.NewCache(o.Ctx, o.Slots)
 	if err != nil {
 		return nil, err
@@ -657,22 +672,21 @@ func (s *Scheduler) release(sl *slot, reason StopReason, err error) {
 func (s *Scheduler) step() bool {
 	b := &s.batch
 	b.Reset()
-	budget := s.opts.BatchTokens
 	order := s.order[:0]
+	decoding := 0
 	for _, sl := range s.slots {
 		sl.chunk = 0
 		if sl.job != nil && sl.decoding {
-			b.Add(sl.next, len(sl.tokens), sl.idx, true)
-			order = append(order, sl)
-			budget--
+			decoding++
 		}
 	}
-	decoding := len(order)
+	// Prompt pieces first, oldest job first: the rows model.Order puts
+	// first are then already there, and the batch needs no reordering.
+	piece := s.opts.PrefillChunk
+	budget := s.opts.BatchTokens - decoding
 	if decoding > 0 {
-		budget = min(budget, s.opts.PrefillChunk)
+		budget = min(budget, piece+1)
 	}
-	rows, seqs := decoding, decoding
-	// Prefill chunks, oldest job first.
 	pre := s.pre[:0]
 	for _, sl := range s.slots {
 		if sl.job != nil && !sl.decoding {
@@ -684,16 +698,12 @@ func (s *Scheduler) step() bool {
 			pre[k], pre[k-1] = pre[k-1], pre[k]
 		}
 	}
-	prompt := 0
+	prompt, seqs := 0, decoding
 	for _, sl := range pre {
-		limit := budget
-		if rows > 0 && decoding < mixedRows { // the pass will carry several sequences
-			limit = min(limit, mixedRows-rows)
-		}
-		if limit <= 0 {
+		n := prefillPiece(len(sl.prompt)-sl.prefill, piece)
+		if n > budget {
 			break
 		}
-		n := min(len(sl.prompt)-sl.prefill, limit)
 		for i := sl.prefill; i < sl.prefill+n; i++ {
 			last := i == len(sl.prompt)-1
 			b.Add(sl.prompt[i], i, sl.idx, last)
@@ -704,8 +714,13 @@ func (s *Scheduler) step() bool {
 		sl.chunk = n
 		budget -= n
 		prompt += n
-		rows += n
 		seqs++
+	}
+	for _, sl := range s.slots {
+		if sl.job != nil && sl.decoding {
+			b.Add(sl.next, len(sl.tokens), sl.idx, true)
+			order = append(order, sl)
+		}
 	}
 	clear(pre)
 	s.pre = pre[:0]

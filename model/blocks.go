@@ -231,23 +231,10 @@ func AddBias(x, bias []float32, n int) {
 	}
 }
 
-// SelectNorm writes the final norm of the entries that want logits into sel,
-// in batch order, and returns how many there are.
-func SelectNorm(sel, x, w []float32, b *Batch, eps float32) int {
-	E := len(w)
-	j := 0
-	for i := range b.Logits {
-		if b.Logits[i] {
-			kernels.RMSNorm(sel[j*E:(j+1)*E], x[i*E:(i+1)*E], w, eps)
-			j++
-		}
-	}
-	return j
-}
-
 // Attention runs causal grouped-query attention for a batch over the KV
 // cache with per-thread scratch, by the flash-attention path ggml-cpu takes
-// for the ubatch: over an f16 cache one_chunk (kernels.AttendOnline) below
+// for a ubatch of each sequence's rows in the batch (what the sequence gets
+// alone): over an f16 cache one_chunk (kernels.AttendOnline) below
 // 64 query rows, the tiled path (kernels.AttendTiledHeadsMasked, once per
 // KV head for its query heads) from 64 rows on; over a q8_0 cache always
 // one_chunk (kernels.AttendOnlineQ8), since ggml's tiled path only takes
@@ -262,6 +249,9 @@ type Attention struct {
 	q8   [][]byte    // per worker, q8_0 cache: the quantized query
 	q8f  [][]float32 // per worker, q8_0 cache: scores (a context), the value accumulator and the rotated query
 	task attnTask
+
+	rows  []int32 // per sequence: its rows in the batch
+	tiled []bool  // per sequence: whether it takes the tiled path
 }
 
 // attnTask is one Run: chunk i is batch entry i, all its heads. Attention
@@ -275,7 +265,9 @@ type attnTask struct {
 	heads, group, d, kvd int
 	scale                float32
 	window               int
-	tiled                bool
+	// tiled[s]: sequence s takes the tiled path (it has at least
+	// kernels.TiledMinRows rows in the batch, over an f16 cache).
+	tiled []bool
 }
 
 func (t *attnTask) RunChunk(s, i int) {
@@ -293,7 +285,7 @@ func (t *attnTask) RunChunk(s, i int) {
 	}
 	K, V := c.K[t.li], c.V[t.li]
 	f32, acc := t.a.f32[s], t.a.acc[s]
-	if t.tiled {
+	if t.tiled[seq] {
 		// ggml's KV tiles start at cell 0 of the sequence; the cells
 		// before the window are masked, not skipped.
 		base := seq * c.Ctx * kvd
@@ -388,8 +380,23 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 			}
 		}
 	}
+	// The path is chosen per sequence, by its rows in the batch, so that a
+	// sequence's numbers do not depend on what else the batch carries (see
+	// Order): alone, its rows are the ubatch.
+	a.rows = grow32(a.rows, c.Seqs)
+	clear(a.rows)
+	for _, sq := range b.Seq {
+		a.rows[sq]++
+	}
+	if cap(a.tiled) < c.Seqs {
+		a.tiled = make([]bool, c.Seqs)
+	}
+	a.tiled = a.tiled[:c.Seqs]
+	for sq, n := range a.rows {
+		a.tiled[sq] = c.Type != KVQ8_0 && kernels.UseTiled(int(n), D)
+	}
 	a.task = attnTask{a: a, c: c, li: li, b: b, q: q, out: out, heads: heads, group: heads / kvHeads, d: D, kvd: kvHeads * D,
-		scale: scale, window: window, tiled: c.Type != KVQ8_0 && kernels.UseTiled(b.Len(), D)}
+		scale: scale, window: window, tiled: a.tiled}
 	pool.RunTask(b.Len(), &a.task)
 	a.task = attnTask{} // drop references to the caller's cache and slices
 }
@@ -437,7 +444,9 @@ type Base struct {
 	Att  Attention
 	Rope []float32 // RopeDims entries, for kernels.RopeCache
 	KV   KVType    // the type of the caches NewCache makes ("": f16)
-	info Info
+	// Order lays out the rows of the batch being computed (see Order).
+	Order Order
+	info  Info
 }
 
 // NewBase starts the model's worker pool (opts.Threads) and describes the
@@ -601,6 +610,8 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	if n == 0 || err != nil {
 		return nil, err
 	}
+	b = m.Order.Plan(b)
+	all := m.Order.All
 	E, D := p.Embd, p.HeadDim
 	qd, kvd := p.Heads*D, p.KVHeads*D
 	buf := &m.buf
@@ -623,9 +634,9 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
 		// projections of norm(x) (plus biases, per-head norms).
 		RMSNormRows(xn, x, l.AttnNorm, n, p.Eps)
-		m.Pool.MatMul(&m.WS, l.Q, xn, n, q)
-		m.Pool.MatMul(&m.WS, l.K, xn, n, k)
-		m.Pool.MatMul(&m.WS, l.V, xn, n, v)
+		m.Pool.MatMulRows(&m.WS, l.Q, xn, n, all, q)
+		m.Pool.MatMulRows(&m.WS, l.K, xn, n, all, k)
+		m.Pool.MatMulRows(&m.WS, l.V, xn, n, all, v)
 		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Qcur_mm", li, q)
 		TraceTensor("Kcur_mm", li, k)
@@ -657,13 +668,13 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		TraceTensor("Kcur", li, k)
 		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
 		TraceTensor("kqv_out", li, at)
-		m.Pool.MatMul(&m.WS, l.O, at, n, o)
+		m.Pool.MatMulRows(&m.WS, l.O, at, n, all, o)
 		TraceTensor("attn_out", li, o)
 		kernels.Add(x, o)
 		TraceTensor("ffn_inp", li, x)
 
-		nf := n
-		if li == len(m.Layers)-1 && nOut < n {
+		nf, rows := n, all
+		if li == len(m.Layers)-1 && (nOut < n || m.Order.Out != all) {
 			// As llama.cpp's graph does (ggml_get_rows on inp_out_ids), the
 			// last layer's feed-forward runs only on the rows that want
 			// logits; the batch size picks ggml's matmul path, so it
@@ -671,15 +682,14 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			if nOut == 0 {
 				return nil, nil
 			}
-			CompactRows(x, b, E)
-			nf = nOut
+			nf, rows = m.Order.GatherLogitRows(x, xn, E), m.Order.Out
 		}
 		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
 		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
 		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
 		RMSNormRows(xnf, xf, l.FFNNorm, nf, p.Eps)
-		m.Pool.MatMul(&m.WS, l.Gate, xnf, nf, gf)
-		m.Pool.MatMul(&m.WS, l.Up, xnf, nf, uf)
+		m.Pool.MatMulRows(&m.WS, l.Gate, xnf, nf, rows, gf)
+		m.Pool.MatMulRows(&m.WS, l.Up, xnf, nf, rows, uf)
 		TraceTensor("ffn_norm", li, xnf)
 		TraceTensor("ffn_gate", li, gf)
 		TraceTensor("ffn_up", li, uf)
@@ -687,7 +697,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
 		}
 		TraceTensor("ffn_swiglu", li, gf)
-		m.Pool.MatMul(&m.WS, l.Down, gf, nf, of)
+		m.Pool.MatMulRows(&m.WS, l.Down, gf, nf, rows, of)
 		TraceTensor("ffn_out", li, of)
 		kernels.Add(xf, of)
 		TraceTensor("l_out", li, xf)
@@ -695,27 +705,13 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	if nOut == 0 {
 		return nil, nil
 	}
-	// The last layer left only the entries that want logits, in batch
-	// order, in x[:nOut*E].
+	// The last layer left only the entries that want logits, in the
+	// order of m.Order.LogitRows, in x[:nOut*E].
 	buf.sel = Grow(buf.sel, nOut*E)
 	buf.logits = Grow(buf.logits, nOut*p.Vocab)
 	RMSNormRows(buf.sel, x, m.OutNorm, nOut, p.Eps)
 	TraceTensor("result_norm", -1, buf.sel)
-	m.Pool.MatMul(&m.WS, m.Out, buf.sel, nOut, buf.logits)
+	m.Pool.MatMulRows(&m.WS, m.Out, buf.sel, nOut, m.Order.Out, buf.logits)
 	TraceTensor("result_output", -1, buf.logits)
-	return buf.logits, nil
-}
-
-// CompactRows moves the rows (of width E) of x whose batch entries want
-// logits to the front, in batch order.
-func CompactRows(x []float32, b *Batch, E int) {
-	j := 0
-	for i, want := range b.Logits {
-		if want {
-			if i != j {
-				copy(x[j*E:(j+1)*E], x[i*E:(i+1)*E])
-			}
-			j++
-		}
-	}
+	return m.Order.Logits(buf.logits, p.Vocab), nil
 }

@@ -105,6 +105,8 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	if n == 0 || err != nil {
 		return nil, err
 	}
+	b = m.Order.Plan(b)
+	all := m.Order.All
 	E, D := p.Embd, p.HeadDim
 	qd, kvd := p.Heads*D, p.KVHeads*D
 	buf := &m.buf
@@ -133,9 +135,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		}
 		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.Pool.MatMul(&m.WS, l.q, xn, n, q)
-		m.Pool.MatMul(&m.WS, l.k, xn, n, k)
-		m.Pool.MatMul(&m.WS, l.v, xn, n, v)
+		m.Pool.MatMulRows(&m.WS, l.q, xn, n, all, q)
+		m.Pool.MatMulRows(&m.WS, l.k, xn, n, all, k)
+		m.Pool.MatMulRows(&m.WS, l.v, xn, n, all, v)
 		model.TraceTensor("attn_norm", li, xn)
 		model.TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
@@ -164,7 +166,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		m.Att.Softcap = p.AttnSoftcap
 		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, window)
 		model.TraceTensor("kqv_out", li, at)
-		m.Pool.MatMul(&m.WS, l.o, at, n, o)
+		m.Pool.MatMulRows(&m.WS, l.o, at, n, all, o)
 		model.TraceTensor("attn_out", li, o)
 		model.RMSNormRows(o, o, l.postAttnNorm, n, p.Eps)
 		model.TraceTensor("attn_post_norm", li, o)
@@ -173,14 +175,14 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 
 		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.Pool.MatMul(&m.WS, l.gate, xn, n, g)
-		m.Pool.MatMul(&m.WS, l.up, xn, n, u)
+		m.Pool.MatMulRows(&m.WS, l.gate, xn, n, all, g)
+		m.Pool.MatMulRows(&m.WS, l.up, xn, n, all, u)
 		model.TraceTensor("ffn_norm", li, xn)
 		model.TraceTensor("ffn_gate", li, g)
 		model.TraceTensor("ffn_up", li, u)
 		GeGLU(g, u)
 		model.TraceTensor("ffn_geglu", li, g)
-		m.Pool.MatMul(&m.WS, l.down, g, n, o)
+		m.Pool.MatMulRows(&m.WS, l.down, g, n, all, o)
 		model.TraceTensor("ffn_out", li, o)
 		model.RMSNormRows(o, o, l.postFFNNorm, n, p.Eps)
 		model.TraceTensor("ffn_post_norm", li, o)
@@ -192,9 +194,9 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	}
 	buf.sel = model.Grow(buf.sel, nOut*E)
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
-	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
+	m.Order.SelectNorm(buf.sel, x, m.outNorm, p.Eps)
 	model.TraceTensor("result_norm", -1, buf.sel)
-	m.Pool.MatMul(&m.WS, m.out, buf.sel, nOut, buf.logits)
+	m.Pool.MatMulRows(&m.WS, m.out, buf.sel, nOut, m.Order.Out, buf.logits)
 	if c := p.FinalSoftcap; c != 0 {
 		// logits = c · tanh(logits / c) as ggml's graph computes it:
 		// scale by 1/c, glibc's tanhf, scale by c.
@@ -204,7 +206,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		}
 	}
 	model.TraceTensor("result_output", -1, buf.logits)
-	return buf.logits, nil
+	return m.Order.Logits(buf.logits, p.Vocab), nil
 }
 
 // geluTable holds GELU (tanh form) of every float16 input, rounded to

@@ -101,6 +101,8 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	if n == 0 || err != nil {
 		return nil, err
 	}
+	b = m.Order.Plan(b)
+	all := m.Order.All
 	E, D, F := p.Embd, p.HeadDim, p.FFN
 	qd, kvd := p.Heads*D, p.KVHeads*D
 	fd := qd + 2*kvd
@@ -121,7 +123,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		l := &m.layers[li]
 		// Attention: [q k v] = Wqkv · norm(x); x += Wo · attn(rope(q)/sqrt(d), rope(k), v).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.Pool.MatMul(&m.WS, l.qkv, xn, n, qkv)
+		m.Pool.MatMulRows(&m.WS, l.qkv, xn, n, all, qkv)
 		for i := 0; i < n; i++ {
 			row := qkv[i*fd : (i+1)*fd]
 			copy(q[i*qd:(i+1)*qd], row[:qd])
@@ -150,12 +152,12 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		// (it disables Phi-3's SWA, models/phi3.cpp) and attends over
 		// every cached position.
 		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, 1, 0)
-		m.Pool.MatMul(&m.WS, l.o, at, n, o)
+		m.Pool.MatMulRows(&m.WS, l.o, at, n, all, o)
 		kernels.Add(x, o)
 
 		// Feed-forward: [g u] = Wgu · norm(x); x += W_down · (silu(g) ⊙ u).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.Pool.MatMul(&m.WS, l.up, xn, n, gu)
+		m.Pool.MatMulRows(&m.WS, l.up, xn, n, all, gu)
 		for i := 0; i < n; i++ {
 			copy(g[i*F:(i+1)*F], gu[i*2*F:i*2*F+F])
 			copy(u[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
@@ -163,7 +165,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		for i := 0; i < n; i++ { // per row: ggml's vector body and scalar tail split each row
 			kernels.SiLUMul(g[i*F:(i+1)*F], u[i*F:(i+1)*F])
 		}
-		m.Pool.MatMul(&m.WS, l.down, g, n, o)
+		m.Pool.MatMulRows(&m.WS, l.down, g, n, all, o)
 		kernels.Add(x, o)
 	}
 	if nOut == 0 {
@@ -171,7 +173,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 	}
 	buf.sel = model.Grow(buf.sel, nOut*E)
 	buf.logits = model.Grow(buf.logits, nOut*p.Vocab)
-	model.SelectNorm(buf.sel, x, m.outNorm, b, p.Eps)
-	m.Pool.MatMul(&m.WS, m.out, buf.sel, nOut, buf.logits)
-	return buf.logits, nil
+	m.Order.SelectNorm(buf.sel, x, m.outNorm, p.Eps)
+	m.Pool.MatMulRows(&m.WS, m.out, buf.sel, nOut, m.Order.Out, buf.logits)
+	return m.Order.Logits(buf.logits, p.Vocab), nil
 }

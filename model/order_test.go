@@ -1,0 +1,153 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/hearthlm/hearth/convert"
+	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/internal/testmodel"
+	"github.com/hearthlm/hearth/model"
+	"github.com/hearthlm/hearth/safetensors"
+)
+
+// TestBatchOfSequencesAsAlone: a forward pass over several sequences at
+// once — prompts of 70, 9, 6 and 3 tokens and a single token, their entries
+// interleaved, logits wanted on some rows — gives every row the logits,
+// bit for bit, that its own sequence gets when it runs the same tokens
+// alone; so does the next pass, where each sequence decodes one token.
+// Weight types: Q4_K and Q4_0 (ggml's repacked gemm/gemv orders), F16
+// (tinyBLAS's order for batches) and Q8_0; for the architectures the
+// converter writes, Q4_K_M and F16 files.
+func TestBatchOfSequencesAsAlone(t *testing.T) {
+	cases := []struct {
+		spec string
+		typ  gguf.Type
+	}{
+		{"tiny-qwen3", gguf.TypeQ4_K}, {"tiny-llama", gguf.TypeQ4_0}, {"tiny-qwen2", gguf.TypeF16},
+		{"tiny-gemma3", gguf.TypeQ4_K}, {"tiny-gemma2", gguf.TypeF16}, {"tiny-phi3", gguf.TypeQ4_K},
+		{"tiny-llama", gguf.TypeQ8_0},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s-%s", tc.spec, tc.typ), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "m.gguf")
+			spec := testmodel.Specs[tc.spec]
+			if err := testmodel.WriteGGUF(path, spec, tc.typ, 3); err != nil {
+				// Architectures whose GGUF layout only the converter writes.
+				ft := map[gguf.Type]convert.FileType{gguf.TypeQ4_K: convert.FileQ4_K_M, gguf.TypeF16: convert.FileF16}[tc.typ]
+				if err := testmodel.WriteHF(filepath.Join(dir, "hf"), spec, safetensors.F32, 3, 0); err != nil {
+					t.Fatal(err)
+				}
+				if err := convert.Convert(filepath.Join(dir, "hf"), path, convert.Options{Type: ft}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, err := gguf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			m, err := model.New(f, model.Options{Threads: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			checkBatchAsAlone(t, m)
+		})
+	}
+}
+
+// seqRun is one sequence's part of a pass: its tokens from position pos,
+// and which want logits.
+type seqRun struct {
+	tokens []int32
+	pos    int
+	logits []bool
+}
+
+func checkBatchAsAlone(t *testing.T, m model.Model) {
+	t.Helper()
+	vocab := m.Info().Vocab
+	tok := func(s, i int) int32 { return int32((37*s + 11*i + 5) % vocab) }
+	lens := []int{9, 6, 1, 3, 70} // 70: the tiled attention path (kernels.TiledMinRows)
+	var first []seqRun
+	for s, n := range lens {
+		r := seqRun{pos: 0}
+		for i := 0; i < n; i++ {
+			r.tokens = append(r.tokens, tok(s, i))
+			r.logits = append(r.logits, i == n-1 || s == 1) // sequence 1 wants every row's logits
+		}
+		first = append(first, r)
+	}
+	var second []seqRun
+	for s, n := range lens {
+		second = append(second, seqRun{tokens: []int32{tok(s, 100)}, pos: n, logits: []bool{true}})
+	}
+
+	// Alone: each sequence on its own cache.
+	alone := make([][][]float32, len(lens)) // [seq][pass] logits rows
+	for s := range lens {
+		c, err := m.NewCache(128, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pass := range [][]seqRun{first, second} {
+			r := pass[s]
+			var b model.Batch
+			for i, tk := range r.tokens {
+				b.Add(tk, r.pos+i, 0, r.logits[i])
+			}
+			l, err := m.Forward(c, &b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone[s] = append(alone[s], append([]float32(nil), l...))
+		}
+	}
+
+	// Together: one cache of four sequences, entries interleaved.
+	c, err := m.NewCache(128, len(lens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, pass := range [][]seqRun{first, second} {
+		var b model.Batch
+		type src struct{ seq, row int } // logits row row of the sequence's alone run
+		var want []src
+		next := make([]int, len(lens))
+		nrow := make([]int, len(lens))
+		for added := true; added; {
+			added = false
+			for s := len(lens) - 1; s >= 0; s-- { // round robin, last sequence first
+				r := pass[s]
+				if i := next[s]; i < len(r.tokens) {
+					b.Add(r.tokens[i], r.pos+i, s, r.logits[i])
+					if r.logits[i] {
+						want = append(want, src{s, nrow[s]})
+						nrow[s]++
+					}
+					next[s]++
+					added = true
+				}
+			}
+		}
+		l, err := m.Forward(c, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l) != len(want)*vocab {
+			t.Fatalf("pass %d: %d logits, want %d rows of %d", p, len(l), len(want), vocab)
+		}
+		for j, w := range want {
+			got, exp := l[j*vocab:(j+1)*vocab], alone[w.seq][p][w.row*vocab:(w.row+1)*vocab]
+			for v := range got {
+				if math.Float32bits(got[v]) != math.Float32bits(exp[v]) {
+					t.Fatalf("pass %d, logits row %d (sequence %d, its row %d): logit %d = %v, alone %v", p, j, w.seq, w.row, v, got[v], exp[v])
+				}
+			}
+		}
+	}
+}
