@@ -57,13 +57,14 @@ const DefaultPrefillChunk = 32
 
 // prefillPiece is how many of a prompt's rest tokens the next pass takes:
 // piece tokens (a multiple of four, below kernels.TiledMinRows), or all of
-// them when at most one more is left, so that a prompt is cut the same way
-// under any load and a piece never has a single row. Every row of a piece
-// then gets the numbers it gets in a pass of the whole prompt when the
-// prompt has fewer than kernels.TiledMinRows tokens: ggml's four-token
-// groups fall on the same tokens, no piece is a lone token (which ggml
-// multiplies by other kernels than a batch), and attention takes ggml's
-// one-chunk path throughout.
+// them when at most one more is left, so that no piece is a single row.
+// A prefill starts at a multiple of four (Scheduler.start) with at least
+// two tokens, so every row of every piece gets the numbers it gets in one
+// pass of the whole prompt when the prompt has fewer than
+// kernels.TiledMinRows tokens, whatever the load: ggml's four-token groups
+// fall on the same tokens, no piece is a lone token (which ggml multiplies
+// by other kernels than a batch), and attention takes ggml's one-chunk
+// path throughout.
 func prefillPiece(rest, piece int) int {
 	if rest <= piece+1 {
 		return rest
@@ -299,6 +300,10 @@ type Scheduler struct {
 type slot struct {
 	idx    int
 	tokens []int32 // tokens whose keys and values are in the slot's cells
+	// prompted is how many leading cells were computed as prompt pieces
+	// (prefillPiece), which a later prompt may re-use with the numbers a
+	// fresh prefill gives; generated tokens after them are not re-used.
+	prompted int
 	used   int64   // clock of the last use, for least-recently-used choice
 
 	job      *Job
@@ -615,12 +620,21 @@ func evictBefore(a, b *slot) bool {
 }
 
 func (s *Scheduler) start(sl *slot, j *Job, keep int) {
-	if keep >= len(j.req.Prompt) {
-		keep = len(j.req.Prompt) - 1 // recompute the last token for its logits
+	// Re-use only cells that were computed as prompt rows, up to a
+	// multiple of four, and recompute at least two tokens: the prefill then
+	// computes every row as a fresh prefill of the whole prompt does (ggml's
+	// four-token groups on the same tokens, no lone last row; see
+	// prefillPiece), so the output does not depend on what was cached. A
+	// cached reply (decoded one token at a time) is computed again.
+	keep = min(keep, sl.prompted)
+	keep -= keep % 4
+	if len(j.req.Prompt)-keep < 2 {
+		keep = max(0, keep-4)
 	}
 	s.clock++
 	sl.used = s.clock
 	sl.tokens = sl.tokens[:keep]
+	sl.prompted = keep
 	sl.job = j
 	sl.prompt = j.req.Prompt
 	sl.prefill = keep
@@ -746,7 +760,7 @@ func (s *Scheduler) step() bool {
 	if err != nil {
 		for _, sl := range s.slots {
 			if sl.job != nil && (sl.decoding || sl.chunk > 0) {
-				sl.tokens = sl.tokens[:0] // the cells are in an unknown state
+				sl.tokens, sl.prompted = sl.tokens[:0], 0 // the cells are in an unknown state
 				s.release(sl, "", fmt.Errorf("engine: forward pass: %w", err))
 			}
 		}
@@ -763,6 +777,7 @@ func (s *Scheduler) step() bool {
 		} else if n := sl.chunk; n > 0 {
 			sl.tokens = append(sl.tokens, sl.prompt[sl.prefill:sl.prefill+n]...)
 			sl.prefill += n
+			sl.prompted = sl.prefill
 		}
 	}
 	for i, sl := range order {
