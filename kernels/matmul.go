@@ -42,18 +42,22 @@ func (m *Matrix) DequantizeRow(r int, dst []float32) error {
 // Workspace holds scratch memory and the job descriptions reused across
 // matrix products, so that a decode step allocates nothing.
 type Workspace struct {
-	q      []byte
-	bounds []int32
+	q      [maxSet][]byte  // quantized activations, one buffer per format
+	bounds [maxSet][]int32 // decode chunk boundaries, per matrix
 	qt     quantTask
-	dt     dotTask
+	dt     [maxSet]dotTask
+	st     setTask
 }
 
-func (ws *Workspace) bytes(n int) []byte {
-	if cap(ws.q) < n {
-		ws.q = make([]byte, n)
+func (ws *Workspace) bytes(i, n int) []byte {
+	if cap(ws.q[i]) < n {
+		ws.q[i] = make([]byte, n)
 	}
-	return ws.q[:n]
+	return ws.q[i][:n]
 }
+
+// maxSet is the most matrices one MatMulSet multiplies.
+const maxSet = 3
 
 // rowsPerChunk is the number of weight rows one claimed chunk of a prompt
 // product covers, and the unit of a decode chunk.
@@ -232,43 +236,110 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 // for the others (RepackDotRowsN); otherwise vec_dot's (assembly where
 // available, bit-identical to the Go reference).
 func (p *Pool) MatMulRows(ws *Workspace, w *Matrix, x []float32, n int, br BatchRows, out []float32) {
+	p.matMulSet(ws, x, n, br, [maxSet]*Matrix{w}, [maxSet][]float32{out})
+}
+
+// MatMulSet is MatMulRows for two or three matrices with the same columns
+// and the same activations (a layer's q, k and v projections, or its gate
+// and up projections), as one job: the activations are converted once per
+// type the matrices need, and the threads take the chunks of all the
+// products without waiting between them. c and oc may be nil. Results are
+// those of MatMulRows for each matrix.
+func (p *Pool) MatMulSet(ws *Workspace, x []float32, n int, br BatchRows, a, b, c *Matrix, oa, ob, oc []float32) {
+	p.matMulSet(ws, x, n, br, [maxSet]*Matrix{a, b, c}, [maxSet][]float32{oa, ob, oc})
+}
+
+// actFormat says how activations are converted for a weight matrix: to
+// type vt, prepared for repacked Q4_0 (aux words), with the first
+// gemmRows rows quantized as ggml's repacked gemm does. Matrices with equal
+// formats share the converted rows.
+type actFormat struct {
+	vt       gguf.Type
+	q4_0     bool
+	gemmRows int
+}
+
+func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, ms [maxSet]*Matrix, outs [maxSet][]float32) {
 	if br.Grouped < 0 || br.Grouped%4 != 0 || br.Batched < br.Grouped || br.Batched > n {
 		panic(fmt.Sprintf("kernels: MatMulRows: %d rows, %+v", n, br))
 	}
-	vt := quant.VecDotType(w.Type)
-	qrb := quant.RowBytes(vt, w.Cols)
-	repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
-	gemmRows := 0
-	if repack {
-		gemmRows = br.Grouped
-		qrb = repackRowBytes(w.Type, w.Cols)
-	}
-	xq := ws.bytes(n * qrb)
-	ws.qt = quantTask{wt: w.Type, vt: vt, x: x, xq: xq, cols: w.Cols, qrb: qrb, repack: repack, gemmRows: gemmRows}
-	if n >= 4 {
-		p.RunTask(n, &ws.qt)
-	} else {
-		for t := 0; t < n; t++ {
-			ws.qt.RunChunk(0, t)
+	var formats [maxSet]actFormat
+	var bufs [maxSet][]byte
+	nf := 0
+	st := &ws.st
+	st.n, st.total = 0, 0
+	for i, w := range ms {
+		if w == nil {
+			continue
 		}
+		if w.Cols != ms[0].Cols {
+			panic(fmt.Sprintf("kernels: MatMulSet: %s has %d columns, %s %d", w.Name, w.Cols, ms[0].Name, ms[0].Cols))
+		}
+		vt := quant.VecDotType(w.Type)
+		qrb := quant.RowBytes(vt, w.Cols)
+		repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
+		f := actFormat{vt: vt}
+		if repack {
+			f = actFormat{vt: vt, q4_0: w.Type == gguf.TypeQ4_0, gemmRows: br.Grouped}
+			qrb = repackRowBytes(w.Type, w.Cols)
+		}
+		k := 0
+		for k < nf && formats[k] != f {
+			k++
+		}
+		if k == nf { // a new format: convert the activations to it
+			formats[k] = f
+			bufs[k] = ws.bytes(k, n*qrb)
+			ws.qt = quantTask{wt: w.Type, vt: vt, x: x, xq: bufs[k], cols: w.Cols, qrb: qrb, repack: repack, gemmRows: f.gemmRows}
+			if n >= 4 {
+				p.RunTask(n, &ws.qt)
+			} else {
+				for t := 0; t < n; t++ {
+					ws.qt.RunChunk(0, t)
+				}
+			}
+			nf++
+		}
+		tinyRows := 0
+		if quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
+			tinyRows = br.Batched
+		}
+		// The last group takes the tokens left over (a remainder of fewer
+		// than tokensPerChunk/2 joins the group before it).
+		groups := max(1, (n+tokensPerChunk/2)/tokensPerChunk)
+		d := &ws.dt[st.n]
+		*d = dotTask{w: w, xq: bufs[k], qrb: qrb, n: n, groups: groups, rows: rowsPerChunk, out: outs[i],
+			tinyRows: tinyRows, repack: repack, gemmRows: f.gemmRows}
+		chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
+		if n < 4 {
+			ws.bounds[st.n] = decodeBounds(ws.bounds[st.n], w, p.threads)
+			d.bounds = ws.bounds[st.n]
+			chunks = len(d.bounds) - 1
+		}
+		st.first[st.n] = st.total
+		st.total += chunks
+		st.n++
 	}
-	tinyRows := 0
-	if quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
-		tinyRows = br.Batched
+	st.dt = &ws.dt
+	p.RunTask(st.total, st)
+	// Drop references to the caller's slices.
+	ws.qt, ws.dt, ws.st = quantTask{}, [maxSet]dotTask{}, setTask{}
+}
+
+// setTask runs the chunks of up to maxSet products as one job: chunk c is
+// chunk c - first[i] of product i, for the last i with first[i] <= c.
+type setTask struct {
+	dt       *[maxSet]dotTask
+	first    [maxSet]int
+	n, total int
+}
+
+func (s *setTask) RunChunk(worker, c int) {
+	i := s.n - 1
+	for i > 0 && c < s.first[i] {
+		i--
 	}
-	// The last group takes the tokens left over (a remainder of fewer
-	// than tokensPerChunk/2 joins the group before it).
-	groups := max(1, (n+tokensPerChunk/2)/tokensPerChunk)
-	ws.dt = dotTask{w: w, xq: xq, qrb: qrb, n: n, groups: groups, rows: rowsPerChunk, out: out,
-		tinyRows: tinyRows, repack: repack, gemmRows: gemmRows}
-	chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
-	if n < 4 {
-		ws.bounds = decodeBounds(ws.bounds, w, p.threads)
-		ws.dt.bounds = ws.bounds
-		chunks = len(ws.bounds) - 1
-	}
-	p.RunTask(chunks, &ws.dt)
-	ws.qt, ws.dt = quantTask{}, dotTask{} // drop references to the caller's slices
+	s.dt[i].RunChunk(worker, c-s.first[i])
 }
 
 func quantizeRow(t gguf.Type, src []float32, dst []byte) {

@@ -122,6 +122,65 @@ func TestMatMulRowsAsAlone(t *testing.T) {
 	}
 }
 
+// TestMatMulSet: the products of two or three matrices with the same
+// activations in one job equal, bit for bit, MatMulRows of each matrix, for
+// mixes of types that share or do not share converted activations (Q4_K
+// and Q6_K both take Q8_K; repacked Q4_K's grouped rows are quantized
+// apart), at decode and prompt sizes and 1 and 2 threads.
+func TestMatMulSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const cols = 512
+	mk := func(typ gguf.Type, rows int) *Matrix {
+		w, err := NewMatrix(typ.String(), typ, rows, cols, randWeights(rng, typ, cols, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	sets := [][]*Matrix{
+		{mk(gguf.TypeQ4_K, 64), mk(gguf.TypeQ4_K, 32), mk(gguf.TypeQ6_K, 32)},
+		{mk(gguf.TypeQ4_0, 40), mk(gguf.TypeQ8_0, 24), mk(gguf.TypeQ4_K, 1032)},
+		{mk(gguf.TypeF16, 48), mk(gguf.TypeQ6_K, 600)},
+	}
+	pools := []*Pool{NewPool(1), NewPool(2)}
+	defer pools[0].Close()
+	defer pools[1].Close()
+	for si, set := range sets {
+		for _, n := range []int{1, 3, 5, 8, 70} {
+			for _, br := range []BatchRows{OneSequence(n), {0, 0}, {n / 8 * 4, n / 2}} {
+				x := make([]float32, n*cols)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				var ws Workspace
+				want := make([][]float32, 3)
+				for i, w := range set {
+					want[i] = make([]float32, n*w.Rows)
+					pools[0].MatMulRows(&ws, w, x, n, br, want[i])
+				}
+				for _, p := range pools {
+					got := make([][]float32, 3)
+					for i, w := range set {
+						got[i] = make([]float32, n*w.Rows)
+					}
+					var c *Matrix
+					if len(set) > 2 {
+						c = set[2]
+					}
+					p.MatMulSet(&ws, x, n, br, set[0], set[1], c, got[0], got[1], got[2])
+					for i := range set {
+						for j := range got[i] {
+							if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+								t.Fatalf("set %d n=%d %+v threads=%d: %s out[%d] = %v, alone %v", si, n, br, p.Threads(), set[i].Name, j, got[i][j], want[i][j])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestDecodeBounds checks the guided decode schedule: chunks cover every
 // row once, in order, start on multiples of rowsPerChunk, never exceed the
 // largest chunk, are not shorter than the smallest but for the last, and do

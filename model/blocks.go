@@ -634,9 +634,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
 		// projections of norm(x) (plus biases, per-head norms).
 		RMSNormRows(xn, x, l.AttnNorm, n, p.Eps)
-		m.Pool.MatMulRows(&m.WS, l.Q, xn, n, all, q)
-		m.Pool.MatMulRows(&m.WS, l.K, xn, n, all, k)
-		m.Pool.MatMulRows(&m.WS, l.V, xn, n, all, v)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, l.Q, l.K, l.V, q, k, v)
 		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Qcur_mm", li, q)
 		TraceTensor("Kcur_mm", li, k)
@@ -688,8 +686,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
 		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
 		RMSNormRows(xnf, xf, l.FFNNorm, nf, p.Eps)
-		m.Pool.MatMulRows(&m.WS, l.Gate, xnf, nf, rows, gf)
-		m.Pool.MatMulRows(&m.WS, l.Up, xnf, nf, rows, uf)
+		m.Pool.MatMulSet(&m.WS, xnf, nf, rows, l.Gate, l.Up, nil, gf, uf, nil)
 		TraceTensor("ffn_norm", li, xnf)
 		TraceTensor("ffn_gate", li, gf)
 		TraceTensor("ffn_up", li, uf)

@@ -135,9 +135,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		}
 		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
 		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.Pool.MatMulRows(&m.WS, l.q, xn, n, all, q)
-		m.Pool.MatMulRows(&m.WS, l.k, xn, n, all, k)
-		m.Pool.MatMulRows(&m.WS, l.v, xn, n, all, v)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, l.q, l.k, l.v, q, k, v)
 		model.TraceTensor("attn_norm", li, xn)
 		model.TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
@@ -175,8 +173,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 
 		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
 		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.Pool.MatMulRows(&m.WS, l.gate, xn, n, all, g)
-		m.Pool.MatMulRows(&m.WS, l.up, xn, n, all, u)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, l.gate, l.up, nil, g, u, nil)
 		model.TraceTensor("ffn_norm", li, xn)
 		model.TraceTensor("ffn_gate", li, g)
 		model.TraceTensor("ffn_up", li, u)
