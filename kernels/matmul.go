@@ -110,10 +110,14 @@ type quantTask struct {
 	cols, qrb int
 	repack    bool
 	gemmRows  int
+	norm      Norm // when set, x[t] = RMSNorm(norm.In[t]) first
 }
 
 func (q *quantTask) RunChunk(_, t int) {
 	src, dst := q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb]
+	if q.norm.W != nil {
+		RMSNorm(src, q.norm.In[t*q.cols:(t+1)*q.cols], q.norm.W, q.norm.Eps)
+	}
 	if !q.repack {
 		quantizeRow(q.vt, src, dst)
 		return
@@ -236,17 +240,26 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 // for the others (RepackDotRowsN); otherwise vec_dot's (assembly where
 // available, bit-identical to the Go reference).
 func (p *Pool) MatMulRows(ws *Workspace, w *Matrix, x []float32, n int, br BatchRows, out []float32) {
-	p.matMulSet(ws, x, n, br, [maxSet]*Matrix{w}, [maxSet][]float32{out})
+	p.matMulSet(ws, x, n, br, Norm{}, [maxSet]*Matrix{w}, [maxSet][]float32{out})
 }
 
 // MatMulSet is MatMulRows for two or three matrices with the same columns
 // and the same activations (a layer's q, k and v projections, or its gate
 // and up projections), as one job: the activations are converted once per
 // type the matrices need, and the threads take the chunks of all the
-// products without waiting between them. c and oc may be nil. Results are
-// those of MatMulRows for each matrix.
-func (p *Pool) MatMulSet(ws *Workspace, x []float32, n int, br BatchRows, a, b, c *Matrix, oa, ob, oc []float32) {
-	p.matMulSet(ws, x, n, br, [maxSet]*Matrix{a, b, c}, [maxSet][]float32{oa, ob, oc})
+// products without waiting between them. c and oc may be nil. With norm
+// set, the activation rows are first computed as x[t] = RMSNorm(norm.In[t])
+// (kernels.RMSNorm) in the same pass that converts them. Results are those
+// of RMSNorm and MatMulRows for each matrix.
+func (p *Pool) MatMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, a, b, c *Matrix, oa, ob, oc []float32) {
+	p.matMulSet(ws, x, n, br, norm, [maxSet]*Matrix{a, b, c}, [maxSet][]float32{oa, ob, oc})
+}
+
+// Norm asks MatMulSet for the RMS norm of rows In (weights W, epsilon
+// Eps) as its activations; the zero Norm asks for none.
+type Norm struct {
+	In, W []float32
+	Eps   float32
 }
 
 // actFormat says how activations are converted for a weight matrix: to
@@ -259,7 +272,7 @@ type actFormat struct {
 	gemmRows int
 }
 
-func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, ms [maxSet]*Matrix, outs [maxSet][]float32) {
+func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, ms [maxSet]*Matrix, outs [maxSet][]float32) {
 	if br.Grouped < 0 || br.Grouped%4 != 0 || br.Batched < br.Grouped || br.Batched > n {
 		panic(fmt.Sprintf("kernels: MatMulRows: %d rows, %+v", n, br))
 	}
@@ -291,6 +304,9 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, ms [ma
 			formats[k] = f
 			bufs[k] = ws.bytes(k, n*qrb)
 			ws.qt = quantTask{wt: w.Type, vt: vt, x: x, xq: bufs[k], cols: w.Cols, qrb: qrb, repack: repack, gemmRows: f.gemmRows}
+			if k == 0 {
+				ws.qt.norm = norm // the first conversion computes the rows
+			}
 			if n >= 4 {
 				p.RunTask(n, &ws.qt)
 			} else {

@@ -123,7 +123,8 @@ func TestMatMulRowsAsAlone(t *testing.T) {
 }
 
 // TestMatMulSet: the products of two or three matrices with the same
-// activations in one job equal, bit for bit, MatMulRows of each matrix, for
+// activations in one job, their RMS norm computed in the same pass, equal,
+// bit for bit, RMSNorm then MatMulRows of each matrix, for
 // mixes of types that share or do not share converted activations (Q4_K
 // and Q6_K both take Q8_K; repacked Q4_K's grouped rows are quantized
 // apart), at decode and prompt sizes and 1 and 2 threads.
@@ -167,7 +168,28 @@ func TestMatMulSet(t *testing.T) {
 					if len(set) > 2 {
 						c = set[2]
 					}
-					p.MatMulSet(&ws, x, n, br, set[0], set[1], c, got[0], got[1], got[2])
+					// With the norm fused: the rows are normalized in the pass.
+					in := make([]float32, len(x))
+					for i := range in {
+						in[i] = 3 * x[i]
+					}
+					nw := make([]float32, cols)
+					for i := range nw {
+						nw[i] = float32(rng.NormFloat64())
+					}
+					xn := make([]float32, len(x))
+					for tok := 0; tok < n; tok++ {
+						RMSNorm(x[tok*cols:(tok+1)*cols], in[tok*cols:(tok+1)*cols], nw, 1e-6)
+					}
+					for i, w := range set {
+						pools[0].MatMulRows(&ws, w, x, n, br, want[i])
+					}
+					p.MatMulSet(&ws, xn, n, br, Norm{In: in, W: nw, Eps: 1e-6}, set[0], set[1], c, got[0], got[1], got[2])
+					for i := range xn {
+						if math.Float32bits(xn[i]) != math.Float32bits(x[i]) {
+							t.Fatalf("set %d n=%d threads=%d: normalized row element %d = %v, RMSNorm %v", si, n, p.Threads(), i, xn[i], x[i])
+						}
+					}
 					for i := range set {
 						for j := range got[i] {
 							if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {

@@ -633,8 +633,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		l := &m.Layers[li]
 		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
 		// projections of norm(x) (plus biases, per-head norms).
-		RMSNormRows(xn, x, l.AttnNorm, n, p.Eps)
-		m.Pool.MatMulSet(&m.WS, xn, n, all, l.Q, l.K, l.V, q, k, v)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, kernels.Norm{In: x, W: l.AttnNorm, Eps: p.Eps}, l.Q, l.K, l.V, q, k, v)
 		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Qcur_mm", li, q)
 		TraceTensor("Kcur_mm", li, k)
@@ -685,8 +684,7 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
 		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
 		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
-		RMSNormRows(xnf, xf, l.FFNNorm, nf, p.Eps)
-		m.Pool.MatMulSet(&m.WS, xnf, nf, rows, l.Gate, l.Up, nil, gf, uf, nil)
+		m.Pool.MatMulSet(&m.WS, xnf, nf, rows, kernels.Norm{In: xf, W: l.FFNNorm, Eps: p.Eps}, l.Gate, l.Up, nil, gf, uf, nil)
 		TraceTensor("ffn_norm", li, xnf)
 		TraceTensor("ffn_gate", li, gf)
 		TraceTensor("ffn_up", li, uf)

@@ -134,8 +134,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 			}
 		}
 		// Attention: x += postnorm(Wo · attn(rope(qnorm(q))/sqrt(d), rope(knorm(k)), v)).
-		model.RMSNormRows(xn, x, l.attnNorm, n, p.Eps)
-		m.Pool.MatMulSet(&m.WS, xn, n, all, l.q, l.k, l.v, q, k, v)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, kernels.Norm{In: x, W: l.attnNorm, Eps: p.Eps}, l.q, l.k, l.v, q, k, v)
 		model.TraceTensor("attn_norm", li, xn)
 		model.TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
@@ -172,8 +171,7 @@ func (m *Model) Forward(c *model.Cache, b *model.Batch) ([]float32, error) {
 		model.TraceTensor("sa_out", li, x)
 
 		// Feed-forward: x += postnorm(W_down · (gelu(W_gate·h) ⊙ W_up·h)), h = norm(x).
-		model.RMSNormRows(xn, x, l.ffnNorm, n, p.Eps)
-		m.Pool.MatMulSet(&m.WS, xn, n, all, l.gate, l.up, nil, g, u, nil)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, kernels.Norm{In: x, W: l.ffnNorm, Eps: p.Eps}, l.gate, l.up, nil, g, u, nil)
 		model.TraceTensor("ffn_norm", li, xn)
 		model.TraceTensor("ffn_gate", li, g)
 		model.TraceTensor("ffn_up", li, u)
