@@ -87,13 +87,20 @@ func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
 		return pick(dotRowsQ8_0SDOT, dotRowsQ8_0NEON), 32, 34, 34
 	case gguf.TypeQ4_0:
 		return pick(dotRowsQ4_0SDOT, dotRowsQ4_0NEON), 32, 18, 34
+	case gguf.TypeF32:
+		return dotRowsF32NEON, 32, 128, 128
+	case gguf.TypeF16:
+		return dotRowsF16NEON, 32, 64, 64
+	case gguf.TypeBF16:
+		return dotRowsBF16NEON, 32, 64, 64
 	}
 	return nil, 0, 0, 0
 }
 
 // DotRowsFast sets out[r] = quant.VecDot(t, n, row r of w, x) for r < rows,
 // with the assembly kernel for t, and reports whether it did: it returns
-// false, touching nothing, when there is no kernel for t on this machine.
+// false, touching nothing, when there is no kernel for t on this machine
+// (or for F32/F16/BF16 rows whose length is not a multiple of 32).
 // The results are bit-identical to quant.DotRows. It panics, as
 // quant.DotRows does, when w, x or out are too short.
 func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/cpu"
@@ -277,14 +278,15 @@ func TestNEONRepackExtremes(t *testing.T) {
 
 // BenchmarkNEONDotRows reports GB/s of weights for the NEON kernels: 64
 // rows of 4096 columns against one token (and, for Q4_0/Q4_K, the repacked
-// order). Under qemu-user the numbers mean nothing; run it on arm64
+// order; F32/F16/BF16 have one variant, named asimd). Under qemu-user the numbers mean nothing; run it on arm64
 // hardware.
 func BenchmarkNEONDotRows(b *testing.B) {
 	const n, rows = 4096, 64
-	for _, typ := range neonTypes {
+	floats := []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16}
+	for _, typ := range append(neonTypes[:len(neonTypes):len(neonTypes)], floats...) {
 		for _, sd := range []bool{true, false} {
-			if sd && !cpu.ARM64.HasASIMDDP {
-				continue
+			if sd && (!cpu.ARM64.HasASIMDDP || slices.Contains(floats, typ)) {
+				continue // no dotprod, or a float type (one variant)
 			}
 			name := fmt.Sprintf("%s/%s", typ, map[bool]string{true: "sdot", false: "asimd"}[sd])
 			b.Run(name, func(b *testing.B) {
@@ -316,6 +318,80 @@ func BenchmarkNEONDotRows(b *testing.B) {
 					RepackDotRowsN(typ, n, w, rows, x, len(x), 1, 0, out, rows)
 				}
 			})
+		}
+	}
+}
+
+// extremeFloatRow returns n elements of type t (F32, F16 or BF16) with
+// magnitudes spread over many binades (cancellation makes any change of
+// summation order visible), zeros and, for F16, subnormals.
+func extremeFloatRow(rng *rand.Rand, t gguf.Type, n int) []byte {
+	b := make([]byte, quant.RowBytes(t, n))
+	for i := 0; i < n; i++ {
+		v := float32(rng.NormFloat64() * math.Exp(rng.NormFloat64()*3))
+		if rng.IntN(10) == 0 {
+			v = 0
+		}
+		switch t {
+		case gguf.TypeF32:
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		case gguf.TypeF16:
+			h := quant.FP32ToFP16(v)
+			if rng.IntN(8) == 0 {
+				h = uint16(rng.IntN(0x400)) | uint16(rng.IntN(2))<<15
+			}
+			binary.LittleEndian.PutUint16(b[2*i:], h)
+		case gguf.TypeBF16:
+			binary.LittleEndian.PutUint16(b[2*i:], quant.FP32ToBF16(v))
+		}
+	}
+	return b
+}
+
+// TestNEONFloatRows checks the F32/F16/BF16 kernels, vec_dot order
+// (DotRowsFast) and tinyBLAS order (TinyDotRowsFast), against quant.
+func TestNEONFloatRows(t *testing.T) {
+	if !useNEON {
+		t.Skip("no NEON")
+	}
+	rng := rand.New(rand.NewPCG(12, 13))
+	for _, typ := range []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16} {
+		for iter := 0; iter < 80; iter++ {
+			n := 8 * (1 + rng.IntN(40))
+			rows := 4 * (1 + rng.IntN(4))
+			if iter%2 == 0 {
+				n = 32 * (1 + rng.IntN(10))
+				rows = 1 + rng.IntN(9)
+			}
+			var w []byte
+			for r := 0; r < rows; r++ {
+				w = append(w, extremeFloatRow(rng, typ, n)...)
+			}
+			w = shifted(w, rng.IntN(8))
+			x := shifted(extremeFloatRow(rng, typ, n), rng.IntN(8))
+			got, want := make([]float32, rows), make([]float32, rows)
+			if n%32 == 0 {
+				quant.DotRows(typ, n, w, rows, x, want)
+				if !DotRowsFast(typ, n, w, rows, x, got) {
+					t.Fatalf("%s: DotRowsFast refused n=%d", typ, n)
+				}
+				for r := range want {
+					if !sameBits(got[r], want[r]) {
+						t.Fatalf("%s vec_dot n=%d row %d: asm %v, Go %v", typ, n, r, got[r], want[r])
+					}
+				}
+			}
+			if rows%4 == 0 {
+				quant.TinyDotRows(typ, n, w, rows, x, want)
+				if !TinyDotRowsFast(typ, n, w, rows, x, got) {
+					t.Fatalf("%s: TinyDotRowsFast refused n=%d rows=%d", typ, n, rows)
+				}
+				for r := range want {
+					if !sameBits(got[r], want[r]) {
+						t.Fatalf("%s tinyBLAS n=%d row %d: asm %v, Go %v", typ, n, r, got[r], want[r])
+					}
+				}
+			}
 		}
 	}
 }
