@@ -46,11 +46,30 @@ func Attend(out, q []float32, k, v []uint16, n, stride int, scale float32, q16, 
 	}
 }
 
-// ToF16 converts src to float16 into dst.
+// ToF16 converts src to float16 into dst (quant.FP32ToFP16).
 func ToF16(dst []uint16, src []float32) {
 	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = quant.FP32ToFP16(x)
+	n := toF16Fast(dst, src)
+	for i, x := range src[n:] {
+		dst[n+i] = quant.FP32ToFP16(x)
+	}
+}
+
+// RoundF16 sets dst[i] to src[i] rounded to float16 and back.
+func RoundF16(dst, src []float32) {
+	dst = dst[:len(src)]
+	n := roundF16Fast(dst, src)
+	for i, x := range src[n:] {
+		dst[n+i] = quant.FP16ToFP32(quant.FP32ToFP16(x))
+	}
+}
+
+// FromF16Scale sets dst[i] = float32(src[i]) * s.
+func FromF16Scale(dst []float32, src []uint16, s float32) {
+	dst = dst[:len(src)]
+	n := fromF16ScaleFast(dst, src, s)
+	for i, h := range src[n:] {
+		dst[n+i] = quant.FP16ToFP32(h) * s
 	}
 }
 
@@ -81,9 +100,7 @@ func AttendOnlineSoftcap(out, q []float32, k, v []uint16, n, stride int, scale, 
 func attendOnline(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
 	d := len(q)
 	q16 = q16[:d]
-	for i, x := range q {
-		q16[i] = quant.FP16ToFP32(quant.FP32ToFP16(x))
-	}
+	RoundF16(q16, q)
 	acc := acc16[:d]
 	for i := range acc {
 		acc[i] = 0
@@ -114,7 +131,5 @@ func attendOnline(out, q []float32, k, v []uint16, n, stride int, scale, softcap
 	if sum != 0 {
 		inv = 1 / sum
 	}
-	for i := range out[:d] {
-		out[i] = quant.FP16ToFP32(acc[i]) * inv
-	}
+	FromF16Scale(out[:d], acc, inv)
 }

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func toF16Fast(dst []uint16, src []float32) int                   { return 0 }
+func roundF16Fast(dst, src []float32) int                         { return 0 }
+func fromF16ScaleFast(dst []float32, src []uint16, s float32) int { return 0 }
