@@ -88,6 +88,18 @@
 #define WSCVTFS(d, n) WORD $(0x5E21D800 | ((n)<<5) | (d))
 #define WFMLAES(d, n, m, i) WORD $(0x5F801000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
 
+// FMUL Vd.4S, Vn.4S, Vm.S[i]
+#define WFMULE4S(d, n, m, i) WORD $(0x4F809000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+// FSUB Vd.4S
+#define WFSUB4S(d, n, m) WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d))
+// TRN1 / TRN2 Vd.4S; ZIP1 / ZIP2 Vd.2D
+#define WTRN1_4S(d, n, m) WORD $(0x4E802800 | ((m)<<16) | ((n)<<5) | (d))
+#define WTRN2_4S(d, n, m) WORD $(0x4E806800 | ((m)<<16) | ((n)<<5) | (d))
+#define WZIP1_2D(d, n, m) WORD $(0x4EC03800 | ((m)<<16) | ((n)<<5) | (d))
+#define WZIP2_2D(d, n, m) WORD $(0x4EC07800 | ((m)<<16) | ((n)<<5) | (d))
+// FCVTL Vd.4S, Vn.4H
+#define WFCVTL(d, n) WORD $(0x0E217800 | ((n)<<5) | (d))
+
 // DOT4 (defined before each instantiation): Vd.4S[l] += sum of the
 // products of bytes 4l..4l+3 of Vn.16B and Vm.16B (signed).
 #define DOT4_SDOT(d, n, m) WSDOT(d, n, m)
@@ -674,6 +686,218 @@ r40block: \
 	RET
 
 // ---------------------------------------------------------------------
+// Four-token repacked-order kernels: one weight row decoded once for four
+// activation rows (token t's at x + t*xStride, its results at out +
+// t*outStride, strides in bytes). Token t's accumulators are lane t of
+// V0 (and V1), so each lane takes exactly the single-token kernel's FMAs.
+//
+// Q4_K, gemm order (quant.repackQ4_K with gemm set):
+// func repackQ4KGemm4(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// G4KTOK: token sums of one pair for the token whose activations are at
+// (Rx) (advanced): Vt = sc_2p·dot_lo + sc_2p+1·dot_hi per lane, the
+// nibbles in V12/V13 (low) and V5/V6 (high).
+#define G4KTOK(t, Rx, ra, ia, rb, ib) \
+	VLD1.P 64(Rx), [V16.B16, V17.B16, V18.B16, V19.B16] \
+	VEOR   V24.B16, V24.B16, V24.B16 \
+	VEOR   V25.B16, V25.B16, V25.B16 \
+	DOT4(24, 12, 16) \
+	DOT4(24, 13, 17) \
+	DOT4(25, 5, 18) \
+	DOT4(25, 6, 19) \
+	WMULE4S(t, 24, ra, ia) \
+	WMLAE4S(t, 25, rb, ib)
+
+// G4KP: pair p for the four tokens; V0 lane t = fma(float(s_p,t), d_t, ·).
+#define G4KP(ra, ia, rb, ib) \
+	VLD1.P 32(R9), [V5.B16, V6.B16] \
+	WAND16B(12, 5, 15) \
+	WAND16B(13, 6, 15) \
+	WUSHR16B(5, 5, 4) \
+	WUSHR16B(6, 6, 4) \
+	G4KTOK(2, R10, ra, ia, rb, ib) \
+	G4KTOK(3, R11, ra, ia, rb, ib) \
+	G4KTOK(4, R12, ra, ia, rb, ib) \
+	G4KTOK(26, R13, ra, ia, rb, ib) \
+	WADDP4S(2, 2, 3) \
+	WADDP4S(4, 4, 26) \
+	WADDP4S(2, 2, 4) \
+	WSCVTF4S(2, 2) \
+	WFMLA4S(0, 10, 2)
+
+// G4KMIN: Vm = the four min sums (lanes p) of the token at (Rx) (quant's
+// k4Mins over bsum pairs), the mins in V21 (int16). Clobbers R9, V24-V26,
+// V28.
+#define G4KMIN(m, Rx) \
+	ADD  $260, Rx, R9 \
+	VLD1 (R9), [V24.B16, V25.B16] \
+	WADDP8H(26, 24, 25) \
+	WSMULL4S(24, 21, 26) \
+	WSMULL2_4S(28, 21, 26) \
+	WADDP4S(m, 24, 28)
+
+#define G4KBODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+	VMOVI $15, V15.B16 \
+g4krow: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	ADD  R15, R21, R22 \
+	ADD  R15, R22, R23 \
+	MOVD R4, R6 \
+g4kblock: \
+	LOADF16(0, R0, F7, 7) \
+	LOADF16(2, R0, F8, 8) \
+	VLD1 (R20), V9.S[0] \
+	VLD1 (R21), V9.S[1] \
+	VLD1 (R22), V9.S[2] \
+	VLD1 (R23), V9.S[3] \
+	WFMULE4S(10, 9, 7, 0) \
+	WFMULE4S(11, 9, 8, 0) \
+	KSCALES \
+	FMOVD R12, F20 \
+	FMOVD R14, F21 \
+	WUXTL8H(20, 20) \
+	WUXTL8H(21, 21) \
+	WUXTL4S(22, 20) \
+	WUXTL2_4S(23, 20) \
+	G4KMIN(2, R20) \
+	G4KMIN(3, R21) \
+	G4KMIN(4, R22) \
+	G4KMIN(14, R23) \
+	WTRN1_4S(24, 2, 3) \
+	WTRN2_4S(25, 2, 3) \
+	WTRN1_4S(26, 4, 14) \
+	WTRN2_4S(27, 4, 14) \
+	WZIP1_2D(2, 24, 26) \
+	WZIP1_2D(3, 25, 27) \
+	WZIP2_2D(4, 24, 26) \
+	WZIP2_2D(14, 25, 27) \
+	WSCVTF4S(2, 2) \
+	WSCVTF4S(3, 3) \
+	WSCVTF4S(4, 4) \
+	WSCVTF4S(14, 14) \
+	WFMLA4S(1, 11, 2) \
+	WFMLA4S(1, 11, 3) \
+	WFMLA4S(1, 11, 4) \
+	WFMLA4S(1, 11, 14) \
+	ADD  $16, R0, R9 \
+	ADD  $4, R20, R10 \
+	ADD  $4, R21, R11 \
+	ADD  $4, R22, R12 \
+	ADD  $4, R23, R13 \
+	G4KP(22, 0, 22, 1) \
+	G4KP(22, 2, 22, 3) \
+	G4KP(23, 0, 23, 1) \
+	G4KP(23, 2, 23, 3) \
+	ADD  $144, R0 \
+	ADD  $292, R20 \
+	ADD  $292, R21 \
+	ADD  $292, R22 \
+	ADD  $292, R23 \
+	SUBS $1, R6 \
+	BNE  g4kblock \
+	WFSUB4S(0, 0, 1) \
+	STORE4 \
+	SUBS $1, R3 \
+	BNE  g4krow \
+	RET
+
+// STORE4: lane t of V0 to R2 + t*R24; R2 advanced by 4. Clobbers R7, R8.
+#define STORE4 \
+	FMOVS F0, (R2) \
+	ADD   R24, R2, R8 \
+	VMOV  V0.S[1], R7 \
+	MOVW  R7, (R8) \
+	ADD   R24, R8 \
+	VMOV  V0.S[2], R7 \
+	MOVW  R7, (R8) \
+	ADD   R24, R8 \
+	VMOV  V0.S[3], R7 \
+	MOVW  R7, (R8) \
+	ADD   $4, R2
+
+// Q4_0 (quant.repackQ4_0), four tokens: V0 lane t = fma(float(s_t),
+// dw*dx_t, ·) per block.
+// func repackQ4_0Gemm4(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+#define G40BODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+	VMOVI $15, V15.B16 \
+	VMOVI $8, V14.B16 \
+g40row: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	ADD  R15, R21, R22 \
+	ADD  R15, R22, R23 \
+	MOVD R4, R6 \
+g40block: \
+	LOADF16(0, R0, F7, 7) \
+	VLD1 (R20), V9.H[0] \
+	VLD1 (R21), V9.H[1] \
+	VLD1 (R22), V9.H[2] \
+	VLD1 (R23), V9.H[3] \
+	WFCVTL(9, 9) \
+	WFMULE4S(10, 9, 7, 0) \
+	ADD  $2, R0, R9 \
+	VLD1 (R9), [V2.B16] \
+	WAND16B(3, 2, 15) \
+	WUSHR16B(2, 2, 4) \
+	WSUB16B(3, 3, 14) \
+	WSUB16B(2, 2, 14) \
+	VEOR V16.B16, V16.B16, V16.B16 \
+	VEOR V17.B16, V17.B16, V17.B16 \
+	VEOR V18.B16, V18.B16, V18.B16 \
+	VEOR V19.B16, V19.B16, V19.B16 \
+	ADD  $2, R20, R9 \
+	VLD1 (R9), [V4.B16, V5.B16] \
+	DOT4(16, 3, 4) \
+	DOT4(16, 2, 5) \
+	ADD  $2, R21, R9 \
+	VLD1 (R9), [V4.B16, V5.B16] \
+	DOT4(17, 3, 4) \
+	DOT4(17, 2, 5) \
+	ADD  $2, R22, R9 \
+	VLD1 (R9), [V4.B16, V5.B16] \
+	DOT4(18, 3, 4) \
+	DOT4(18, 2, 5) \
+	ADD  $2, R23, R9 \
+	VLD1 (R9), [V4.B16, V5.B16] \
+	DOT4(19, 3, 4) \
+	DOT4(19, 2, 5) \
+	WADDP4S(16, 16, 17) \
+	WADDP4S(18, 18, 19) \
+	WADDP4S(16, 16, 18) \
+	WSCVTF4S(16, 16) \
+	WFMLA4S(0, 10, 16) \
+	ADD  $18, R0 \
+	ADD  $34, R20 \
+	ADD  $34, R21 \
+	ADD  $34, R22 \
+	ADD  $34, R23 \
+	SUBS $1, R6 \
+	BNE  g40block \
+	STORE4 \
+	SUBS $1, R3 \
+	BNE  g40row \
+	RET
+
+// ---------------------------------------------------------------------
 // Instantiations.
 
 #define DOT4 DOT4_SDOT
@@ -699,6 +923,12 @@ TEXT ·repackQ4KRowsSDOT(SB), NOSPLIT, $0-48
 TEXT ·repackQ4_0RowsSDOT(SB), NOSPLIT, $0-40
 	R40BODY
 
+TEXT ·repackQ4KGemm4SDOT(SB), NOSPLIT, $0-56
+	G4KBODY
+
+TEXT ·repackQ4_0Gemm4SDOT(SB), NOSPLIT, $0-56
+	G40BODY
+
 #undef DOT4
 #define DOT4 DOT4_NEON
 
@@ -722,3 +952,9 @@ TEXT ·repackQ4KRowsNEON(SB), NOSPLIT, $0-48
 
 TEXT ·repackQ4_0RowsNEON(SB), NOSPLIT, $0-40
 	R40BODY
+
+TEXT ·repackQ4KGemm4NEON(SB), NOSPLIT, $0-56
+	G4KBODY
+
+TEXT ·repackQ4_0Gemm4NEON(SB), NOSPLIT, $0-56
+	G40BODY

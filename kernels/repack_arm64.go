@@ -30,6 +30,23 @@ func repackQ4_0RowsSDOT(w, x *byte, out *float32, rows, nb int)
 //go:noescape
 func repackQ4_0RowsNEON(w, x *byte, out *float32, rows, nb int)
 
+// The Gemm4 kernels take four tokens at once, each weight row decoded once
+// for all four: token t's prepared row at x + t*xStride, its results at
+// out + t*outStride (strides in bytes). Q4_K's is in gemm order; Q4_0 has
+// one order.
+
+//go:noescape
+func repackQ4KGemm4SDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func repackQ4KGemm4NEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func repackQ4_0Gemm4SDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func repackQ4_0Gemm4NEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
 // RepackDotRowsN sets out[tok*outStride+r], for tok < ntok and r < rows, to
 // quant.RepackDotRows' result for weight row r of w (type t: Q4_0 or Q4_K,
 // n columns, quant.RepackOK(t, rows, n)) and the prepared activation row
@@ -46,13 +63,17 @@ func RepackDotRowsN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, n
 		return
 	}
 	wp := unsafe.SliceData(w)
+	tok := 0
 	switch t {
 	case gguf.TypeQ4_K:
-		k := repackQ4KRowsNEON
+		k, k4 := repackQ4KRowsNEON, repackQ4KGemm4NEON
 		if useSDOT {
-			k = repackQ4KRowsSDOT
+			k, k4 = repackQ4KRowsSDOT, repackQ4KGemm4SDOT
 		}
-		for tok := 0; tok < ntok; tok++ {
+		for ; tok+4 <= gemmRows; tok += 4 {
+			k4(wp, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, n/256)
+		}
+		for ; tok < ntok; tok++ {
 			gemm := 0
 			if tok < gemmRows {
 				gemm = 1
@@ -60,11 +81,15 @@ func RepackDotRowsN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, n
 			k(wp, &x[tok*xStride], &out[tok*outStride], rows, n/256, gemm)
 		}
 	case gguf.TypeQ4_0:
-		k := repackQ4_0RowsNEON
+		k, k4 := repackQ4_0RowsNEON, repackQ4_0Gemm4NEON
 		if useSDOT {
-			k = repackQ4_0RowsSDOT
+			k, k4 = repackQ4_0RowsSDOT, repackQ4_0Gemm4SDOT
 		}
-		for tok := 0; tok < ntok; tok++ {
+		// One order for every token: groups of four wherever there are.
+		for ; tok+4 <= ntok; tok += 4 {
+			k4(wp, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, n/32)
+		}
+		for ; tok < ntok; tok++ {
 			k(wp, &x[tok*xStride], &out[tok*outStride], rows, n/32)
 		}
 	default:
