@@ -19,9 +19,8 @@ var useNEON = cpu.ARM64.HasASIMD && cpu.ARM64.HasFP
 // ones; tests switch it off to check those on machines that have dotprod.
 var useSDOT = cpu.ARM64.HasASIMDDP
 
-// useMultiToken is kept for the tests shared with amd64; there are no
-// multi-token kernels on arm64 yet, so DotRowsFastN runs the one-token
-// kernel per token.
+// useMultiToken selects the multi-token kernels in DotRowsFastN (tests and
+// benchmarks switch it off to compare).
 var useMultiToken = true
 
 // The kernels compute out[r] = dot(row r of w, x) for r < rows, each row
@@ -60,6 +59,54 @@ func dotRowsQ5KNEON(w, x *byte, out *float32, rows, nb int)
 
 //go:noescape
 func dotRowsQ6KNEON(w, x *byte, out *float32, rows, nb int)
+
+// Multi-token kernels: rows × ntok dot products, each weight block decoded
+// once for all tokens. Token t's activations start at x + t*xStride, its
+// results at out + t*outStride (both strides in bytes).
+
+//go:noescape
+func dotRows4Q8_0SDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows4Q8_0NEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows2Q4KSDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows2Q4KNEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows2Q6KSDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows2Q6KNEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+type multiKernel func(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// fastKernelN returns the multi-token kernel for t and how many tokens it
+// takes, if there is one.
+func fastKernelN(t gguf.Type) (multiKernel, int) {
+	if !useNEON || !useMultiToken {
+		return nil, 0
+	}
+	sd := useSDOT
+	pick := func(a, b multiKernel) multiKernel {
+		if sd {
+			return a
+		}
+		return b
+	}
+	switch t {
+	case gguf.TypeQ8_0:
+		return pick(dotRows4Q8_0SDOT, dotRows4Q8_0NEON), 4
+	case gguf.TypeQ4_K:
+		return pick(dotRows2Q4KSDOT, dotRows2Q4KNEON), 2
+	case gguf.TypeQ6_K:
+		return pick(dotRows2Q6KSDOT, dotRows2Q6KNEON), 2
+	}
+	return nil, 0
+}
 
 type rowKernel func(w, x *byte, out *float32, rows, nb int)
 
@@ -122,8 +169,9 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 // DotRowsFastN is DotRowsFast for ntok activation rows at once: for t <
 // ntok and r < rows it sets out[t*outStride+r] to the dot product of weight
 // row r with the activation row x[t*xStride:], bit-identical to
-// quant.DotRows on each. It returns false, touching nothing, where
-// DotRowsFast would.
+// quant.DotRows on each. Weight blocks are decoded once for several tokens
+// where a multi-token kernel exists (prompt processing). It returns false,
+// touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
 	if k == nil || n <= 0 || n%elems != 0 {
@@ -137,7 +185,13 @@ func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, nto
 		outStride < rows || len(out) < (ntok-1)*outStride+rows {
 		panic("kernels: DotRowsFastN: " + t.String() + " buffers too short")
 	}
-	for tok := 0; tok < ntok; tok++ {
+	tok := 0
+	if km, m := fastKernelN(t); km != nil {
+		for ; tok+m <= ntok; tok += m {
+			km(unsafe.SliceData(w), &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, nb)
+		}
+	}
+	for ; tok < ntok; tok++ {
 		k(unsafe.SliceData(w), &x[tok*xStride], &out[tok*outStride], rows, nb)
 	}
 	return true

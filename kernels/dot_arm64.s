@@ -100,6 +100,10 @@
 // FCVTL Vd.4S, Vn.4H
 #define WFCVTL(d, n) WORD $(0x0E217800 | ((n)<<5) | (d))
 
+// FMLA Vd.4S, Vn.4S, Vm.S[i] (one rounding); FNEG Vd.4S
+#define WFMLAE4S(d, n, m, i) WORD $(0x4F801000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+#define WFNEG4S(d, n) WORD $(0x6EA0F800 | ((n)<<5) | (d))
+
 // DOT4 (defined before each instantiation): Vd.4S[l] += sum of the
 // products of bytes 4l..4l+3 of Vn.16B and Vm.16B (signed).
 #define DOT4_SDOT(d, n, m) WSDOT(d, n, m)
@@ -898,6 +902,349 @@ g40block: \
 	RET
 
 // ---------------------------------------------------------------------
+// Multi-token vec_dot kernels for DotRowsFastN: each weight block decoded
+// once for several activation rows (token t's at x + t*xStride, its
+// results at out + t*outStride, strides in bytes), each token's
+// accumulators updated exactly as in the one-token kernel.
+//
+// func dotRows4Q8_0(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Token t's accumulator: V(2t) lanes 0-3, V(2t+1) lanes 4-7.
+
+// M8TOK: token t (block at Rx), its scale dw*dx_t in V10.S[t].
+#define M8TOK(Rx, lo, hi, t) \
+	ADD  $2, Rx, R9 \
+	VLD1 (R9), [V18.B16, V19.B16] \
+	VEOR V20.B16, V20.B16, V20.B16 \
+	VEOR V21.B16, V21.B16, V21.B16 \
+	DOT4(20, 16, 18) \
+	DOT4(21, 17, 19) \
+	WSCVTF4S(20, 20) \
+	WSCVTF4S(21, 21) \
+	WFMLAE4S(lo, 20, 10, t) \
+	WFMLAE4S(hi, 21, 10, t)
+
+#define M80BODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+m80row: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	VEOR V4.B16, V4.B16, V4.B16 \
+	VEOR V5.B16, V5.B16, V5.B16 \
+	VEOR V6.B16, V6.B16, V6.B16 \
+	VEOR V7.B16, V7.B16, V7.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	ADD  R15, R21, R22 \
+	ADD  R15, R22, R23 \
+	MOVD R4, R6 \
+m80block: \
+	LOADF16(0, R0, F11, 11) \
+	VLD1 (R20), V9.H[0] \
+	VLD1 (R21), V9.H[1] \
+	VLD1 (R22), V9.H[2] \
+	VLD1 (R23), V9.H[3] \
+	WFCVTL(9, 9) \
+	WFMULE4S(10, 9, 11, 0) \
+	ADD  $2, R0, R9 \
+	VLD1 (R9), [V16.B16, V17.B16] \
+	M8TOK(R20, 0, 1, 0) \
+	M8TOK(R21, 2, 3, 1) \
+	M8TOK(R22, 4, 5, 2) \
+	M8TOK(R23, 6, 7, 3) \
+	ADD  $34, R0 \
+	ADD  $34, R20 \
+	ADD  $34, R21 \
+	ADD  $34, R22 \
+	ADD  $34, R23 \
+	SUBS $1, R6 \
+	BNE  m80block \
+	HSUM8(0, 1) \
+	HSUM8(2, 3) \
+	HSUM8(4, 5) \
+	HSUM8(6, 7) \
+	FMOVS F0, (R2) \
+	ADD   R24, R2, R8 \
+	FMOVS F2, (R8) \
+	ADD   R24, R8 \
+	FMOVS F4, (R8) \
+	ADD   R24, R8 \
+	FMOVS F6, (R8) \
+	ADD   $4, R2 \
+	SUBS $1, R3 \
+	BNE  m80row \
+	RET
+
+// Q4_K, two tokens (quant.dotQ4_K each):
+// func dotRows2Q4K(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Token 0: acc V0/V1, mins V4, sums V6/V7; token 1: V2/V3, V5, V8/V9;
+// d_t in V10.S[t], dmin_t in V11.S[t].
+
+// M4KMIN: the min sums of the token at Rx into its mins accumulator.
+#define M4KMIN(Rx, accm, t) \
+	ADD  $260, Rx, R9 \
+	VLD1 (R9), [V24.B16, V25.B16] \
+	WADDP8H(26, 24, 25) \
+	WSMULL4S(27, 21, 26) \
+	WSMULL2_4S(28, 21, 26) \
+	WADDP4S(27, 27, 28) \
+	WSCVTF4S(27, 27) \
+	WFMLAE4S(accm, 27, 11, t)
+
+// M4KTOK: group j for the token whose activations are at (Rx) (advanced),
+// the nibbles in V12/V13 (low) and V26/V27 (high).
+#define M4KTOK(Rx, slo, shi, ra, ia, rb, ib) \
+	VLD1.P 64(Rx), [V16.B16, V17.B16, V18.B16, V19.B16] \
+	VEOR   V24.B16, V24.B16, V24.B16 \
+	VEOR   V25.B16, V25.B16, V25.B16 \
+	VEOR   V28.B16, V28.B16, V28.B16 \
+	VEOR   V29.B16, V29.B16, V29.B16 \
+	DOT4(24, 12, 16) \
+	DOT4(25, 13, 17) \
+	DOT4(28, 26, 18) \
+	DOT4(29, 27, 19) \
+	WMLAE4S(slo, 24, ra, ia) \
+	WMLAE4S(shi, 25, ra, ia) \
+	WMLAE4S(slo, 28, rb, ib) \
+	WMLAE4S(shi, 29, rb, ib)
+
+#define M4KJ(ra, ia, rb, ib) \
+	VLD1.P 32(R9), [V26.B16, V27.B16] \
+	WAND16B(12, 26, 15) \
+	WAND16B(13, 27, 15) \
+	WUSHR16B(26, 26, 4) \
+	WUSHR16B(27, 27, 4) \
+	M4KTOK(R10, 6, 7, ra, ia, rb, ib) \
+	M4KTOK(R11, 8, 9, ra, ia, rb, ib)
+
+#define M4KBODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+	VMOVI $15, V15.B16 \
+m4krow: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	VEOR V4.B16, V4.B16, V4.B16 \
+	VEOR V5.B16, V5.B16, V5.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	MOVD R4, R6 \
+m4kblock: \
+	LOADF16(0, R0, F7, 7) \
+	LOADF16(2, R0, F8, 8) \
+	VLD1 (R20), V14.S[0] \
+	VLD1 (R21), V14.S[1] \
+	WFMULE4S(10, 14, 7, 0) \
+	WFMULE4S(11, 14, 8, 0) \
+	WFNEG4S(11, 11) \
+	KSCALES \
+	FMOVD R12, F20 \
+	FMOVD R14, F21 \
+	WUXTL8H(20, 20) \
+	WUXTL8H(21, 21) \
+	WUXTL4S(22, 20) \
+	WUXTL2_4S(23, 20) \
+	M4KMIN(R20, 4, 0) \
+	M4KMIN(R21, 5, 1) \
+	VEOR V6.B16, V6.B16, V6.B16 \
+	VEOR V7.B16, V7.B16, V7.B16 \
+	VEOR V8.B16, V8.B16, V8.B16 \
+	VEOR V9.B16, V9.B16, V9.B16 \
+	ADD  $16, R0, R9 \
+	ADD  $4, R20, R10 \
+	ADD  $4, R21, R11 \
+	M4KJ(22, 0, 22, 1) \
+	M4KJ(22, 2, 22, 3) \
+	M4KJ(23, 0, 23, 1) \
+	M4KJ(23, 2, 23, 3) \
+	WSCVTF4S(6, 6) \
+	WSCVTF4S(7, 7) \
+	WSCVTF4S(8, 8) \
+	WSCVTF4S(9, 9) \
+	WFMLAE4S(0, 6, 10, 0) \
+	WFMLAE4S(1, 7, 10, 0) \
+	WFMLAE4S(2, 8, 10, 1) \
+	WFMLAE4S(3, 9, 10, 1) \
+	ADD  $144, R0 \
+	ADD  $292, R20 \
+	ADD  $292, R21 \
+	SUBS $1, R6 \
+	BNE  m4kblock \
+	HSUM8(0, 1) \
+	WEXT8(1, 4, 4) \
+	WFADD2S(4, 4, 1) \
+	WFADDP2S(4, 4) \
+	WFADDS(0, 0, 4) \
+	HSUM8(2, 3) \
+	WEXT8(3, 5, 5) \
+	WFADD2S(5, 5, 3) \
+	WFADDP2S(5, 5) \
+	WFADDS(2, 2, 5) \
+	FMOVS F0, (R2) \
+	ADD   R24, R2, R8 \
+	FMOVS F2, (R8) \
+	ADD   $4, R2 \
+	SUBS $1, R3 \
+	BNE  m4krow \
+	RET
+
+// Q6_K, two tokens (quant.dotQ6_K each):
+// func dotRows2Q6K(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Token 0: acc V0/V1, sums V4/V5; token 1: V2/V3, V6/V7; d_t in V8.S[t];
+// scales as int32 in V22-V25; ql in V16-V19, qh in V20/V21 per half.
+
+// M6CORR: V9 (lanes 0-3) and V12 (4-7) = 32·(bsum·scale pairs) of the
+// token at Rx; its sums start at minus those.
+#define M6CORR(Rx) \
+	ADD  $260, Rx, R9 \
+	VLD1 (R9), [V28.B16, V29.B16] \
+	WSMULL4S(9, 26, 28) \
+	WSMULL2_4S(10, 26, 28) \
+	WSMULL4S(12, 27, 29) \
+	WSMULL2_4S(13, 27, 29) \
+	WADDP4S(9, 9, 10) \
+	WADDP4S(12, 12, 13) \
+	WSHL4S(9, 9, 5) \
+	WSHL4S(12, 12, 5)
+
+// M6TOK: the values in V12/V13 against the token's next 32 activations.
+#define M6TOK(Rx, slo, shi, sc, ia, ib) \
+	VLD1.P 32(Rx), [V28.B16, V29.B16] \
+	VEOR   V9.B16, V9.B16, V9.B16 \
+	VEOR   V10.B16, V10.B16, V10.B16 \
+	DOT4(9, 12, 28) \
+	DOT4(10, 13, 29) \
+	WMLAE4S(slo, 9, sc, ia) \
+	WMLAE4S(shi, 10, sc, ib)
+
+#define M6STEP(sc, ia, ib) \
+	M6TOK(R10, 4, 5, sc, ia, ib) \
+	M6TOK(R12, 6, 7, sc, ia, ib)
+
+// M6H: one half; scales 8h..8h+3 in Vlo, 8h+4..8h+7 in Vhi.
+#define M6H(lo, hi) \
+	VLD1.P 64(R9), [V16.B16, V17.B16, V18.B16, V19.B16] \
+	VLD1.P 32(R11), [V20.B16, V21.B16] \
+	WAND16B(12, 16, 15) \
+	WSHL16B(14, 20, 4) \
+	WAND16B(14, 14, 11) \
+	WORR16B(12, 12, 14) \
+	WAND16B(13, 17, 15) \
+	WSHL16B(14, 21, 4) \
+	WAND16B(14, 14, 11) \
+	WORR16B(13, 13, 14) \
+	M6STEP(lo, 0, 1) \
+	WAND16B(12, 18, 15) \
+	WSHL16B(14, 20, 2) \
+	WAND16B(14, 14, 11) \
+	WORR16B(12, 12, 14) \
+	WAND16B(13, 19, 15) \
+	WSHL16B(14, 21, 2) \
+	WAND16B(14, 14, 11) \
+	WORR16B(13, 13, 14) \
+	M6STEP(lo, 2, 3) \
+	WUSHR16B(12, 16, 4) \
+	WAND16B(14, 20, 11) \
+	WORR16B(12, 12, 14) \
+	WUSHR16B(13, 17, 4) \
+	WAND16B(14, 21, 11) \
+	WORR16B(13, 13, 14) \
+	M6STEP(hi, 0, 1) \
+	WUSHR16B(12, 18, 4) \
+	WUSHR16B(14, 20, 2) \
+	WAND16B(14, 14, 11) \
+	WORR16B(12, 12, 14) \
+	WUSHR16B(13, 19, 4) \
+	WUSHR16B(14, 21, 2) \
+	WAND16B(14, 14, 11) \
+	WORR16B(13, 13, 14) \
+	M6STEP(hi, 2, 3)
+
+#define M6KBODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+	VMOVI $15, V15.B16 \
+	VMOVI $48, V11.B16 \
+m6krow: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	MOVD R4, R6 \
+m6kblock: \
+	LOADF16(208, R0, F14, 14) \
+	VLD1 (R20), V8.S[0] \
+	VLD1 (R21), V8.S[1] \
+	WFMULE4S(8, 8, 14, 0) \
+	ADD  $192, R0, R9 \
+	VLD1 (R9), [V22.B16] \
+	WSXTL8H(26, 22) \
+	WSXTL2_8H(27, 22) \
+	WSXTL4S(22, 26) \
+	WSXTL2_4S(23, 26) \
+	WSXTL4S(24, 27) \
+	WSXTL2_4S(25, 27) \
+	M6CORR(R20) \
+	VEOR V4.B16, V4.B16, V4.B16 \
+	VEOR V5.B16, V5.B16, V5.B16 \
+	WSUB4S(4, 4, 9) \
+	WSUB4S(5, 5, 12) \
+	M6CORR(R21) \
+	VEOR V6.B16, V6.B16, V6.B16 \
+	VEOR V7.B16, V7.B16, V7.B16 \
+	WSUB4S(6, 6, 9) \
+	WSUB4S(7, 7, 12) \
+	MOVD R0, R9 \
+	ADD  $128, R0, R11 \
+	ADD  $4, R20, R10 \
+	ADD  $4, R21, R12 \
+	M6H(22, 23) \
+	M6H(24, 25) \
+	WSCVTF4S(4, 4) \
+	WSCVTF4S(5, 5) \
+	WSCVTF4S(6, 6) \
+	WSCVTF4S(7, 7) \
+	WFMLAE4S(0, 4, 8, 0) \
+	WFMLAE4S(1, 5, 8, 0) \
+	WFMLAE4S(2, 6, 8, 1) \
+	WFMLAE4S(3, 7, 8, 1) \
+	ADD  $210, R0 \
+	ADD  $292, R20 \
+	ADD  $292, R21 \
+	SUBS $1, R6 \
+	BNE  m6kblock \
+	HSUM8(0, 1) \
+	HSUM8(2, 3) \
+	FMOVS F0, (R2) \
+	ADD   R24, R2, R8 \
+	FMOVS F2, (R8) \
+	ADD   $4, R2 \
+	SUBS $1, R3 \
+	BNE  m6krow \
+	RET
+
+// ---------------------------------------------------------------------
 // Instantiations.
 
 #define DOT4 DOT4_SDOT
@@ -929,6 +1276,15 @@ TEXT ·repackQ4KGemm4SDOT(SB), NOSPLIT, $0-56
 TEXT ·repackQ4_0Gemm4SDOT(SB), NOSPLIT, $0-56
 	G40BODY
 
+TEXT ·dotRows4Q8_0SDOT(SB), NOSPLIT, $0-56
+	M80BODY
+
+TEXT ·dotRows2Q4KSDOT(SB), NOSPLIT, $0-56
+	M4KBODY
+
+TEXT ·dotRows2Q6KSDOT(SB), NOSPLIT, $0-56
+	M6KBODY
+
 #undef DOT4
 #define DOT4 DOT4_NEON
 
@@ -958,3 +1314,12 @@ TEXT ·repackQ4KGemm4NEON(SB), NOSPLIT, $0-56
 
 TEXT ·repackQ4_0Gemm4NEON(SB), NOSPLIT, $0-56
 	G40BODY
+
+TEXT ·dotRows4Q8_0NEON(SB), NOSPLIT, $0-56
+	M80BODY
+
+TEXT ·dotRows2Q4KNEON(SB), NOSPLIT, $0-56
+	M4KBODY
+
+TEXT ·dotRows2Q6KNEON(SB), NOSPLIT, $0-56
+	M6KBODY

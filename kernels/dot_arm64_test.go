@@ -201,7 +201,7 @@ func TestNEONDotRowsFastN(t *testing.T) {
 	forEachVariant(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, typ := range neonTypes {
-			for iter := 0; iter < 8; iter++ {
+			for iter := 0; iter < 40; iter++ {
 				mode := iter % numFills
 				n := (1 + rng.IntN(4)) * typ.BlockSize()
 				rows, ntok := 1+rng.IntN(9), 1+rng.IntN(6)
