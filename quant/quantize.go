@@ -57,9 +57,7 @@ func QuantizeRow(t gguf.Type, src []float32, dst []byte) error {
 			quantQ8x86(src[32*b:32*b+32], dst[36*b:36*b+36], true)
 		}
 	case gguf.TypeQ8_K:
-		for b := 0; b < n/qkK; b++ {
-			quantQ8K(src[qkK*b:qkK*b+qkK], dst[292*b:292*b+292])
-		}
+		quantQ8KRow(src, dst, n/qkK)
 	default:
 		return quantizeWeights(t, src, dst)
 	}
@@ -111,6 +109,13 @@ func quantQ8x86(x []float32, blk []byte, withSum bool) {
 // the caller's product from being fused into the addition.
 func nearestInt(f float32) int {
 	return int(math.Float32bits(float32(f)+12582912)&0x7fffff) - 0x400000
+}
+
+// quantQ8KRowGo is quantQ8KRow in Go.
+func quantQ8KRowGo(x []float32, dst []byte, nb int) {
+	for b := 0; b < nb; b++ {
+		quantQ8K(x[qkK*b:qkK*b+qkK], dst[292*b:292*b+292])
+	}
 }
 
 // quantQ8K quantizes one super-block of 256 as quantize_row_q8_K_ref.

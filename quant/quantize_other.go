@@ -12,3 +12,8 @@ func qkx2Lanes(g *qkx2Groups, n, nmax, nstep, wmode int, mad bool) {
 }
 
 func qxLanes(g *qxGroups, n, nmax int) { qxLanesGeneric(g, n, nmax) }
+
+// useQ8KAsm is false: there is no Q8_K assembly here.
+var useQ8KAsm = false
+
+func quantQ8KRow(x []float32, dst []byte, nb int) { quantQ8KRowGo(x, dst, nb) }
