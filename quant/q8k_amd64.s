@@ -146,3 +146,108 @@ next:
 	JNZ  block
 	VZEROUPPER
 	RET
+
+DATA q80Inv<>+0(SB)/4, $0x42fe0000 // 127.0
+GLOBL q80Inv<>(SB), RODATA|NOPTR, $4
+
+// func quantQ8x86AVX2(x *float32, blk *byte, nb int, withSum bool)
+// ggml-cpu's AVX2 quantize_row_q8_0 (withSum false: blocks of 34 bytes,
+// d f16 | qs int8[32]) or quantize_row_q8_1 (36 bytes, d | s | qs) on nb
+// blocks of 32: d = amax/127, id = 127/amax (0 for an all-zero block),
+// quants cvtps2dq(x*id) (round to nearest even, the integer indefinite
+// out of range) packed with saturation, s = f16(d*sum of the int32 quants).
+TEXT ·quantQ8x86AVX2(SB), NOSPLIT, $0-25
+	MOVQ         x+0(FP), SI
+	MOVQ         blk+8(FP), DI
+	MOVQ         nb+16(FP), R8
+	MOVBQZX      withSum+24(FP), R9
+	VBROADCASTSS q8kAbs<>(SB), Y15
+	MOVQ         $2, R10 // offset of qs
+	MOVQ         $34, R11 // block size
+	TESTQ        R9, R9
+	JZ           q80block
+	MOVQ         $4, R10
+	MOVQ         $36, R11
+
+q80block:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VANDPS  Y15, Y0, Y4
+	VANDPS  Y15, Y1, Y5
+	VANDPS  Y15, Y2, Y6
+	VANDPS  Y15, Y3, Y7
+	VXORPS  Y8, Y8, Y8
+	VMAXPS  Y8, Y4, Y8
+	VMAXPS  Y8, Y5, Y8
+	VMAXPS  Y8, Y6, Y8
+	VMAXPS  Y8, Y7, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VMAXPS       X8, X9, X8
+	VPERMILPS    $0x4e, X8, X9
+	VMAXPS       X8, X9, X8
+	VPERMILPS    $0xb1, X8, X9
+	VMAXPS       X8, X9, X8 // amax
+	VMOVSS       q80Inv<>(SB), X10
+	VDIVSS       X10, X8, X11 // d = amax/127
+	VXORPS       X12, X12, X12
+	VUCOMISS     X12, X8
+	JEQ          q80zero
+	VDIVSS       X8, X10, X12 // id = 127/amax
+
+q80zero:
+	VCVTPS2PH    $0, X11, X13
+	VPEXTRW      $0, X13, AX
+	MOVW         AX, (DI)
+	VBROADCASTSS X12, Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VCVTPS2DQ    Y0, Y0
+	VCVTPS2DQ    Y1, Y1
+	VCVTPS2DQ    Y2, Y2
+	VCVTPS2DQ    Y3, Y3
+	TESTQ        R9, R9
+	JZ           q80pack
+	// s = f16(d * float(sum of the quants)).
+	VPADDD       Y1, Y0, Y4
+	VPADDD       Y3, Y2, Y5
+	VPADDD       Y5, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPADDD       X5, X4, X4
+	VPSHUFD      $0x4e, X4, X5
+	VPADDD       X5, X4, X4
+	VPSHUFD      $0xb1, X4, X5
+	VPADDD       X5, X4, X4
+	VCVTDQ2PS    X4, X4
+	VMULSS       X4, X11, X4
+	VCVTPS2PH    $0, X4, X4
+	VPEXTRW      $0, X4, AX
+	MOVW         AX, 2(DI)
+
+q80pack:
+	VPACKSSDW Y1, Y0, Y0 // lanes: 0-3 8-11 | 4-7 12-15
+	VPACKSSDW Y3, Y2, Y2 // 16-19 24-27 | 20-23 28-31
+	VPACKSSWB Y2, Y0, Y0 // 0-3 8-11 16-19 24-27 | 4-7 12-15 20-23 28-31
+	VMOVDQU   q80Perm<>(SB), Y1
+	VPERMD    Y0, Y1, Y0
+	VMOVDQU   Y0, (DI)(R10*1)
+	ADDQ      $128, SI
+	ADDQ      R11, DI
+	DECQ      R8
+	JNZ       q80block
+	VZEROUPPER
+	RET
+
+// q80Perm puts the dwords of the packed quants back in element order.
+DATA q80Perm<>+0x00(SB)/4, $0
+DATA q80Perm<>+0x04(SB)/4, $4
+DATA q80Perm<>+0x08(SB)/4, $1
+DATA q80Perm<>+0x0c(SB)/4, $5
+DATA q80Perm<>+0x10(SB)/4, $2
+DATA q80Perm<>+0x14(SB)/4, $6
+DATA q80Perm<>+0x18(SB)/4, $3
+DATA q80Perm<>+0x1c(SB)/4, $7
+GLOBL q80Perm<>(SB), RODATA|NOPTR, $32

@@ -88,3 +88,55 @@ func BenchmarkQuantQ8KRow(b *testing.B) {
 		})
 	}
 }
+
+// TestQuantQ8x86Row checks the Q8_0/Q8_1 activation quantizer (assembly
+// where there is one) against quantQ8x86 byte for byte, on rows like
+// TestQuantQ8KRow's, with values that overflow int8 and int32 after scaling.
+func TestQuantQ8x86Row(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for iter := 0; iter < 600; iter++ {
+		nb := 1 + rng.IntN(9)
+		x := make([]float32, nb*32)
+		scale := float32(math.Pow(10, rng.Float64()*12-6))
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()) * scale
+		}
+		switch iter % 7 {
+		case 1:
+			clear(x[:32])
+		case 2:
+			for i := range x {
+				x[i] = math.Float32frombits(rng.Uint32() & 0x807fffff)
+			}
+		case 3:
+			x[rng.IntN(len(x))] = float32(math.Inf(1 - 2*rng.IntN(2)))
+		case 4:
+			x[rng.IntN(len(x))] = math.Float32frombits(0x7f800000 | rng.Uint32()&0x7fffff | 1)
+		case 5: // exact halves after scaling: ties to even
+			for i := range x {
+				x[i] = float32(rng.IntN(255)-127) / 2
+			}
+			x[0] = 127
+		case 6:
+			x[rng.IntN(len(x))] = 3e38
+		}
+		for _, withSum := range []bool{false, true} {
+			bs := 34
+			if withSum {
+				bs = 36
+			}
+			got := make([]byte, nb*bs)
+			for j := range got {
+				got[j] = 0x5a
+			}
+			quantQ8x86Row(x, got, nb, withSum)
+			want := make([]byte, nb*bs)
+			quantQ8x86RowGo(x, want, nb, withSum)
+			for j := range got {
+				if got[j] != want[j] {
+					t.Fatalf("iter %d (%d blocks, sum %v): byte %d = %#02x, want %#02x", iter, nb, withSum, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}

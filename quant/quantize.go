@@ -49,19 +49,26 @@ func QuantizeRow(t gguf.Type, src []float32, dst []byte) error {
 			binary.LittleEndian.PutUint16(dst[2*i:], FP32ToBF16(v))
 		}
 	case gguf.TypeQ8_0:
-		for b := 0; b < n/32; b++ {
-			quantQ8x86(src[32*b:32*b+32], dst[34*b:34*b+34], false)
-		}
+		quantQ8x86Row(src, dst, n/32, false)
 	case gguf.TypeQ8_1:
-		for b := 0; b < n/32; b++ {
-			quantQ8x86(src[32*b:32*b+32], dst[36*b:36*b+36], true)
-		}
+		quantQ8x86Row(src, dst, n/32, true)
 	case gguf.TypeQ8_K:
 		quantQ8KRow(src, dst, n/qkK)
 	default:
 		return quantizeWeights(t, src, dst)
 	}
 	return nil
+}
+
+// quantQ8x86RowGo is quantQ8x86Row in Go.
+func quantQ8x86RowGo(x []float32, dst []byte, nb int, withSum bool) {
+	bs := 34
+	if withSum {
+		bs = 36
+	}
+	for b := 0; b < nb; b++ {
+		quantQ8x86(x[32*b:32*b+32], dst[bs*b:bs*b+bs], withSum)
+	}
 }
 
 // quantQ8x86 quantizes one block of 32 as ggml-cpu's AVX2 quantize_row_q8_0

@@ -17,3 +17,7 @@ func qxLanes(g *qxGroups, n, nmax int) { qxLanesGeneric(g, n, nmax) }
 var useQ8KAsm = false
 
 func quantQ8KRow(x []float32, dst []byte, nb int) { quantQ8KRowGo(x, dst, nb) }
+
+func quantQ8x86Row(x []float32, dst []byte, nb int, withSum bool) {
+	quantQ8x86RowGo(x, dst, nb, withSum)
+}
