@@ -5,3 +5,6 @@ package kernels
 func toF16Fast(dst []uint16, src []float32) int                   { return 0 }
 func roundF16Fast(dst, src []float32) int                         { return 0 }
 func fromF16ScaleFast(dst []float32, src []uint16, s float32) int { return 0 }
+
+func ropeNeoxFast(x, cache []float32, h int) int { return 0 }
+func ropeNormFast(x, cache []float32, n int) int { return 0 }

@@ -148,7 +148,12 @@ func RopeCache(cache []float32, pos int, nDims int, base, freqScale float32, fre
 // ggml-cpu's build contracts rotate_pairs: fma(x0, cos, -(x1·sin)) and
 // fma(x0, sin, x1·cos) (found against llama.cpp's own rope outputs).
 func RopeNorm(x []float32, cache []float32, nDims int) {
-	for i := 0; i < nDims; i += 2 {
+	ropeNormGeneric(x, cache, ropeNormFast(x, cache, nDims), nDims)
+}
+
+// ropeNormGeneric is RopeNorm on elements [from, nDims) (from even).
+func ropeNormGeneric(x []float32, cache []float32, from, nDims int) {
+	for i := from; i < nDims; i += 2 {
 		c, s := cache[i], cache[i+1]
 		x0, x1 := x[i], x[i+1]
 		x[i] = quant.FMA32(x0, c, -(x1 * s))
@@ -158,8 +163,13 @@ func RopeNorm(x []float32, cache []float32, nDims int) {
 
 // RopeNeox rotates pairs (x[i], x[i+nDims/2]) of one head (GPT-NeoX style).
 func RopeNeox(x []float32, cache []float32, nDims int) {
+	ropeNeoxGeneric(x, cache, 2*ropeNeoxFast(x, cache, nDims/2), nDims)
+}
+
+// ropeNeoxGeneric is RopeNeox on the pairs from pair from/2 on.
+func ropeNeoxGeneric(x []float32, cache []float32, from, nDims int) {
 	h := nDims / 2
-	for i := 0; i < nDims; i += 2 {
+	for i := from; i < nDims; i += 2 {
 		c, s := cache[i], cache[i+1]
 		x0, x1 := x[i/2], x[i/2+h]
 		x[i/2] = quant.FMA32(x0, c, -(x1 * s))

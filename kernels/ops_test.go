@@ -153,3 +153,39 @@ func BenchmarkSiLUMul(b *testing.B) {
 		})
 	}
 }
+
+// TestRope: RopeNorm and RopeNeox (assembly where there is one, Go for the
+// tails) equal the Go loops element for element, for rotated widths with
+// and without tails and heads wider than the rotated part.
+func TestRope(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, nDims := range []int{2, 6, 8, 16, 24, 40, 64, 80, 96, 128, 256} {
+		for iter := 0; iter < 20; iter++ {
+			d := nDims + 2*rng.IntN(3)
+			x := make([]float32, d)
+			cache := make([]float32, nDims)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64()) * 30
+			}
+			for i := 0; i < nDims; i += 2 {
+				a := rng.Float64() * 100
+				cache[i], cache[i+1] = float32(math.Cos(a)), float32(math.Sin(a))
+			}
+			for _, neox := range []bool{false, true} {
+				got, want := append([]float32(nil), x...), append([]float32(nil), x...)
+				if neox {
+					RopeNeox(got, cache, nDims)
+					ropeNeoxGeneric(want, cache, 0, nDims)
+				} else {
+					RopeNorm(got, cache, nDims)
+					ropeNormGeneric(want, cache, 0, nDims)
+				}
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("neox=%v nDims=%d d=%d: x[%d] = %v, want %v", neox, nDims, d, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

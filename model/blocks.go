@@ -430,7 +430,7 @@ type Decoder struct {
 	RopeFreqs []float32
 	Layers    []DecoderLayer
 
-	buf struct{ x, xn, q, k, v, at, o, g, u, logits, sel []float32 }
+	buf struct{ x, xn, q, k, v, at, o, g, u, logits, sel, rope []float32 }
 }
 
 // Base is what a model holds besides its weights: the hyperparameters,
@@ -628,6 +628,12 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 	if m.Opt.Neox {
 		rope = kernels.RopeNeox
 	}
+	// The rotations of each row's position, the same in every layer.
+	ropes := Grow(buf.rope, n*p.RopeDims)
+	buf.rope = ropes
+	for i := 0; i < n; i++ {
+		kernels.RopeCache(ropes[i*p.RopeDims:(i+1)*p.RopeDims], int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
+	}
 
 	for li := range m.Layers {
 		l := &m.Layers[li]
@@ -644,20 +650,20 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		}
 		TraceTensor("Vcur", li, v)
 		for i := 0; i < n; i++ {
-			kernels.RopeCache(m.Rope, int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
+			rc := ropes[i*p.RopeDims : (i+1)*p.RopeDims]
 			for h := 0; h < p.Heads; h++ {
 				qh := q[i*qd+h*D : i*qd+(h+1)*D]
 				if l.QNorm != nil {
 					kernels.RMSNorm(qh, qh, l.QNorm, p.Eps)
 				}
-				rope(qh, m.Rope, p.RopeDims)
+				rope(qh, rc, p.RopeDims)
 			}
 			for h := 0; h < p.KVHeads; h++ {
 				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
 				if l.KNorm != nil {
 					kernels.RMSNorm(kh, kh, l.KNorm, p.Eps)
 				}
-				rope(kh, m.Rope, p.RopeDims)
+				rope(kh, rc, p.RopeDims)
 			}
 			StoreKV(c, li, b, i, k, v)
 		}
