@@ -77,6 +77,12 @@ func dotRows2Q4KSDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb 
 func dotRows2Q4KNEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 
 //go:noescape
+func dotRows2Q5KSDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
+func dotRows2Q5KNEON(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+//go:noescape
 func dotRows2Q6KSDOT(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 
 //go:noescape
@@ -102,6 +108,8 @@ func fastKernelN(t gguf.Type) (multiKernel, int) {
 		return pick(dotRows4Q8_0SDOT, dotRows4Q8_0NEON), 4
 	case gguf.TypeQ4_K:
 		return pick(dotRows2Q4KSDOT, dotRows2Q4KNEON), 2
+	case gguf.TypeQ5_K:
+		return pick(dotRows2Q5KSDOT, dotRows2Q5KNEON), 2
 	case gguf.TypeQ6_K:
 		return pick(dotRows2Q6KSDOT, dotRows2Q6KNEON), 2
 	}

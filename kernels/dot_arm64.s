@@ -1244,6 +1244,125 @@ m6kblock: \
 	BNE  m6krow \
 	RET
 
+// Q5_K, two tokens (quant.dotQ5_K each):
+// func dotRows2Q5K(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// As dotRows2Q4K; the fifth bits from qh at 16(w) (running copies in
+// V20/V21, shifted right once per bit used, V14 = 0x10), the nibbles at
+// 48(w), and the min sums of token t folded into lane t of V4:
+// fma(float(Σ mins), dmin_t, ·).
+
+#define M5KJ(ra, ia, rb, ib) \
+	VLD1.P 32(R9), [V26.B16, V27.B16] \
+	WAND16B(12, 26, 15) \
+	WSHL16B(24, 20, 4) \
+	WAND16B(24, 24, 14) \
+	WORR16B(12, 12, 24) \
+	WAND16B(13, 27, 15) \
+	WSHL16B(24, 21, 4) \
+	WAND16B(24, 24, 14) \
+	WORR16B(13, 13, 24) \
+	WUSHR16B(20, 20, 1) \
+	WUSHR16B(21, 21, 1) \
+	WUSHR16B(26, 26, 4) \
+	WSHL16B(24, 20, 4) \
+	WAND16B(24, 24, 14) \
+	WORR16B(26, 26, 24) \
+	WUSHR16B(27, 27, 4) \
+	WSHL16B(24, 21, 4) \
+	WAND16B(24, 24, 14) \
+	WORR16B(27, 27, 24) \
+	WUSHR16B(20, 20, 1) \
+	WUSHR16B(21, 21, 1) \
+	M4KTOK(R10, 6, 7, ra, ia, rb, ib) \
+	M4KTOK(R11, 8, 9, ra, ia, rb, ib)
+
+// M5KMIN: Vm = the four min sums (int) of the token at Rx.
+#define M5KMIN(Rx, m) \
+	ADD  $260, Rx, R9 \
+	VLD1 (R9), [V24.B16, V25.B16] \
+	WADDP8H(26, 24, 25) \
+	WSMULL4S(m, 21, 26) \
+	WSMULL2_4S(28, 21, 26) \
+	WADDP4S(m, m, 28)
+
+#define M5KBODY \
+	MOVD w+0(FP), R0 \
+	MOVD x+8(FP), R1 \
+	MOVD xStride+16(FP), R15 \
+	MOVD out+24(FP), R2 \
+	MOVD outStride+32(FP), R24 \
+	MOVD rows+40(FP), R3 \
+	MOVD nb+48(FP), R4 \
+	VMOVI $15, V15.B16 \
+	VMOVI $16, V14.B16 \
+m5krow: \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	VEOR V4.B16, V4.B16, V4.B16 \
+	MOVD R1, R20 \
+	ADD  R15, R20, R21 \
+	MOVD R4, R6 \
+m5kblock: \
+	LOADF16(0, R0, F7, 7) \
+	LOADF16(2, R0, F8, 8) \
+	VLD1 (R20), V24.S[0] \
+	VLD1 (R21), V24.S[1] \
+	WFMULE4S(10, 24, 7, 0) \
+	WFMULE4S(11, 24, 8, 0) \
+	WFNEG4S(11, 11) \
+	KSCALES \
+	FMOVD R12, F20 \
+	FMOVD R14, F21 \
+	WUXTL8H(20, 20) \
+	WUXTL8H(21, 21) \
+	WUXTL4S(22, 20) \
+	WUXTL2_4S(23, 20) \
+	M5KMIN(R20, 29) \
+	M5KMIN(R21, 27) \
+	WADDP4S(29, 29, 27) \
+	WADDP4S(29, 29, 29) \
+	WSCVTF4S(29, 29) \
+	WFMLA4S(4, 29, 11) \
+	VEOR V6.B16, V6.B16, V6.B16 \
+	VEOR V7.B16, V7.B16, V7.B16 \
+	VEOR V8.B16, V8.B16, V8.B16 \
+	VEOR V9.B16, V9.B16, V9.B16 \
+	ADD  $16, R0, R9 \
+	VLD1.P 32(R9), [V20.B16, V21.B16] \
+	ADD  $4, R20, R10 \
+	ADD  $4, R21, R11 \
+	M5KJ(22, 0, 22, 1) \
+	M5KJ(22, 2, 22, 3) \
+	M5KJ(23, 0, 23, 1) \
+	M5KJ(23, 2, 23, 3) \
+	WSCVTF4S(6, 6) \
+	WSCVTF4S(7, 7) \
+	WSCVTF4S(8, 8) \
+	WSCVTF4S(9, 9) \
+	WFMLAE4S(0, 6, 10, 0) \
+	WFMLAE4S(1, 7, 10, 0) \
+	WFMLAE4S(2, 8, 10, 1) \
+	WFMLAE4S(3, 9, 10, 1) \
+	ADD  $176, R0 \
+	ADD  $292, R20 \
+	ADD  $292, R21 \
+	SUBS $1, R6 \
+	BNE  m5kblock \
+	HSUM8(0, 1) \
+	WFADDS(0, 0, 4) \
+	HSUM8(2, 3) \
+	VMOV V4.S[1], V5.S[0] \
+	WFADDS(2, 2, 5) \
+	FMOVS F0, (R2) \
+	ADD   R24, R2, R8 \
+	FMOVS F2, (R8) \
+	ADD   $4, R2 \
+	SUBS $1, R3 \
+	BNE  m5krow \
+	RET
+
 // ---------------------------------------------------------------------
 // Instantiations.
 
@@ -1285,6 +1404,9 @@ TEXT ·dotRows2Q4KSDOT(SB), NOSPLIT, $0-56
 TEXT ·dotRows2Q6KSDOT(SB), NOSPLIT, $0-56
 	M6KBODY
 
+TEXT ·dotRows2Q5KSDOT(SB), NOSPLIT, $0-56
+	M5KBODY
+
 #undef DOT4
 #define DOT4 DOT4_NEON
 
@@ -1323,3 +1445,6 @@ TEXT ·dotRows2Q4KNEON(SB), NOSPLIT, $0-56
 
 TEXT ·dotRows2Q6KNEON(SB), NOSPLIT, $0-56
 	M6KBODY
+
+TEXT ·dotRows2Q5KNEON(SB), NOSPLIT, $0-56
+	M5KBODY

@@ -8,8 +8,9 @@ import (
 	"github.com/hearthlm/hearth/quant"
 )
 
-// useF16Asm selects the NEON float16 helpers (f16vec_arm64.s); tests switch
-// it off to compare.
+// useF16Asm selects the NEON attention helpers: ScaleF16, MadF16 and DotF16
+// (f16vec_arm64.s) and madQ8 (attention_q8_arm64.s); tests switch it off
+// to compare.
 var useF16Asm = true
 
 //go:noescape
