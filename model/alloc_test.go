@@ -1,19 +1,15 @@
 package model_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/hearthlm/hearth/convert"
-	"github.com/hearthlm/hearth/gguf"
-	"github.com/hearthlm/hearth/internal/testmodel"
 	"github.com/hearthlm/hearth/model"
 	_ "github.com/hearthlm/hearth/model/gemma"
 	_ "github.com/hearthlm/hearth/model/llama"
 	_ "github.com/hearthlm/hearth/model/phi3"
 	_ "github.com/hearthlm/hearth/model/qwen2"
 	_ "github.com/hearthlm/hearth/model/qwen3"
-	"github.com/hearthlm/hearth/safetensors"
 )
 
 // TestDecodeStepAllocs: once a model has run a prompt (a tiled 64-row
@@ -22,24 +18,7 @@ import (
 func TestDecodeStepAllocs(t *testing.T) {
 	for _, spec := range []string{"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma2", "tiny-gemma3", "tiny-phi3"} {
 		t.Run(spec, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := testmodel.WriteHF(filepath.Join(dir, "hf"), testmodel.Specs[spec], safetensors.F32, 1, 0); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(dir, "m.gguf")
-			if err := convert.Convert(filepath.Join(dir, "hf"), path, convert.Options{Type: convert.FileAllF32}); err != nil {
-				t.Fatal(err)
-			}
-			f, err := gguf.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			m, err := model.New(f, model.Options{Threads: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
+			m := openTiny(t, spec, 0, convert.FileAllF32)
 			c, err := m.NewCache(128, 1)
 			if err != nil {
 				t.Fatal(err)

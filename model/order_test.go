@@ -32,32 +32,39 @@ func TestBatchOfSequencesAsAlone(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s-%s", tc.spec, tc.typ), func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "m.gguf")
-			spec := testmodel.Specs[tc.spec]
-			if err := testmodel.WriteGGUF(path, spec, tc.typ, 3); err != nil {
-				// Architectures whose GGUF layout only the converter writes.
-				ft := map[gguf.Type]convert.FileType{gguf.TypeQ4_K: convert.FileQ4_K_M, gguf.TypeF16: convert.FileF16}[tc.typ]
-				if err := testmodel.WriteHF(filepath.Join(dir, "hf"), spec, safetensors.F32, 3, 0); err != nil {
-					t.Fatal(err)
-				}
-				if err := convert.Convert(filepath.Join(dir, "hf"), path, convert.Options{Type: ft}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			f, err := gguf.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			m, err := model.New(f, model.Options{Threads: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
-			checkBatchAsAlone(t, m)
+			ft := map[gguf.Type]convert.FileType{gguf.TypeQ4_K: convert.FileQ4_K_M, gguf.TypeF16: convert.FileF16}[tc.typ]
+			checkBatchAsAlone(t, openTiny(t, tc.spec, tc.typ, ft))
 		})
 	}
+}
+
+// openTiny writes a random-weight model of spec (testmodel.Specs) and loads
+// it with two threads: a GGUF written directly in type typ, or, for the
+// architectures whose GGUF layout only the converter writes (or typ 0), an
+// HF checkpoint converted to file type ft.
+func openTiny(t *testing.T, spec string, typ gguf.Type, ft convert.FileType) model.Model {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.gguf")
+	if typ == 0 || testmodel.WriteGGUF(path, testmodel.Specs[spec], typ, 3) != nil {
+		if err := testmodel.WriteHF(filepath.Join(dir, "hf"), testmodel.Specs[spec], safetensors.F32, 3, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := convert.Convert(filepath.Join(dir, "hf"), path, convert.Options{Type: ft}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	m, err := model.New(f, model.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
 }
 
 // seqRun is one sequence's part of a pass: its tokens from position pos,
