@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/cpu"
 
 	"github.com/hearthlm/hearth/gguf"
+	"github.com/hearthlm/hearth/quant"
 )
 
 // useAVX2 selects the AVX2 row-dot kernels. They need AVX2 for the integer
@@ -94,6 +95,10 @@ func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
 // does, when w, x or out are too short.
 func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
 	k, elems, wb, xb := fastKernel(t)
+	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
+		dotRowsF32Tail(n, w, rows, x, out)
+		return true
+	}
 	if k == nil || n <= 0 || n%elems != 0 {
 		return false
 	}
@@ -152,6 +157,12 @@ func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStr
 // touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
+	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
+		for tok := 0; tok < ntok; tok++ {
+			dotRowsF32Tail(n, w, rows, x[tok*xStride:], out[tok*outStride:tok*outStride+rows])
+		}
+		return true
+	}
 	if k == nil || n <= 0 || n%elems != 0 {
 		return false
 	}
@@ -183,4 +194,20 @@ func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, nto
 		k(unsafe.SliceData(w), &x[tok*xStride], &out[tok*outStride], rows, nb)
 	}
 	return true
+}
+
+// dotRowsF32Tail is DotRowsFast for F32 rows whose length n is over 32
+// but not a multiple of it: the assembly sums the first n - n%32 elements
+// of each row in ggml's lanes, quant.DotF32Tail adds the rest as
+// ggml_vec_dot_f32's leftover loop does.
+func dotRowsF32Tail(n int, w []byte, rows int, x []byte, out []float32) {
+	np := n &^ 31
+	if len(w) < rows*4*n || len(x) < 4*n || len(out) < rows {
+		panic("kernels: DotRowsFast: F32 buffers too short")
+	}
+	for r := 0; r < rows; r++ {
+		wr := w[r*4*n : (r+1)*4*n]
+		dotRowsF32AVX2(unsafe.SliceData(wr), unsafe.SliceData(x), &out[r], 1, np/32)
+		out[r] = quant.DotF32Tail(out[r], np, n, wr, x)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/hearthlm/hearth/gguf"
@@ -161,8 +162,45 @@ func TestDotRowsFastRefuses(t *testing.T) {
 	if DotRowsFast(gguf.TypeQ2_K, 256, make([]byte, 84), 1, make([]byte, 292), out) {
 		t.Error("Q2_K: DotRowsFast claimed a kernel")
 	}
-	if DotRowsFast(gguf.TypeF32, 40, make([]byte, 160), 1, make([]byte, 160), out) {
-		t.Error("F32 n=40: DotRowsFast claimed a kernel")
+	if DotRowsFast(gguf.TypeF16, 40, make([]byte, 80), 1, make([]byte, 160), out) {
+		t.Error("F16 n=40: DotRowsFast claimed a kernel")
+	}
+}
+
+// TestDotRowsFastF32Tails: F32 rows longer than 32 but not a multiple of
+// it (the demo model's 172-wide feed-forward) take the assembly for the
+// lanes and ggml's leftover loop in Go; bit for bit quant.DotRows, one
+// token and several.
+func TestDotRowsFastF32Tails(t *testing.T) {
+	if k, _, _, _ := fastKernel(gguf.TypeF32); k == nil || runtime.GOARCH != "amd64" {
+		t.Skip("no F32 kernel with the leftover path here (amd64's)")
+	}
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, n := range []int{33, 35, 36, 39, 40, 44, 47, 63, 65, 100, 172, 200} {
+		for _, rows := range []int{1, 3, 8} {
+			const ntok = 3
+			w := randWeights(rng, gguf.TypeF32, n, rows)
+			var x []byte
+			for tok := 0; tok < ntok; tok++ {
+				x = append(x, randActivations(rng, gguf.TypeF32, n)...)
+			}
+			want := make([]float32, ntok*rows)
+			for tok := 0; tok < ntok; tok++ {
+				quant.DotRows(gguf.TypeF32, n, w, rows, x[tok*4*n:], want[tok*rows:(tok+1)*rows])
+			}
+			got := make([]float32, ntok*rows)
+			if !DotRowsFast(gguf.TypeF32, n, w, rows, x, got[:rows]) {
+				t.Fatalf("n=%d: DotRowsFast refused", n)
+			}
+			if !DotRowsFastN(gguf.TypeF32, n, w, rows, x[4*n:], 4*n, ntok-1, got[rows:], rows) {
+				t.Fatalf("n=%d: DotRowsFastN refused", n)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d rows=%d: out[%d] = %v, want %v", n, rows, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }
 

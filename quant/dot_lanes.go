@@ -475,6 +475,11 @@ func dotQ6_K(n int, w, x []byte) float32 {
 // FMA32 returns a*b+c with one rounding to float32 (vfmadd231ss).
 func FMA32(a, b, c float32) float32 { return fma32(a, b, c) }
 
+// DotF32Tail adds to sum, the lanes' sum of the first i elements of F32
+// rows w and x, elements i to n as ggml_vec_dot_f32's leftover loop does
+// (quant.VecDot for F32 is DotF32Tail of the lanes' sum).
+func DotF32Tail(sum float32, i, n int, w, x []byte) float32 { return f32Tail(sum, i, n, w, x) }
+
 // Hsum8 is ggml's hsum_float_8 of 8 float lanes.
 func Hsum8(a *[8]float32) float32 { return hsum8(a) }
 
