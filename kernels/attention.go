@@ -107,25 +107,47 @@ func attendOnline(out, q []float32, k, v []uint16, n, stride int, scale, softcap
 	}
 	var sum float32
 	m := float32(math.Inf(-1))
-	for j := 0; j < n; j++ {
-		s := DotF16(k[j*stride:j*stride+d], q16) * scale
-		if softcap != 0 {
-			s = softcap * Tanhf(s)
+	// Cells in blocks: the scores of a block, then its softmax steps in
+	// cell order, then its value accumulation. (On a new maximum ggml
+	// scales acc by ms; with no new maximum ms is 1, and scaling by 1
+	// changes nothing, so the accumulation scales whenever ms != 1.)
+	const block = 64
+	var scores, msb, vsb [block]float32
+	for j0 := 0; j0 < n; j0 += block {
+		nb := min(block, n-j0)
+		kb, vb := k[j0*stride:], v[j0*stride:]
+		if !dotF16Cells(scores[:nb], kb, stride, q16) {
+			for j := 0; j < nb; j++ {
+				scores[j] = DotF16(kb[j*stride:j*stride+d], q16)
+			}
 		}
-		ms, vs := float32(1), float32(1)
-		if s > m {
-			old := m
-			m = s
-			ms = Expf(old - m)
-			ScaleF16(acc, ms)
-		} else {
-			vs = Expf(s - m)
+		for j := 0; j < nb; j++ {
+			s := scores[j] * scale
+			if softcap != 0 {
+				s = softcap * Tanhf(s)
+			}
+			ms, vs := float32(1), float32(1)
+			if s > m {
+				old := m
+				m = s
+				ms = Expf(old - m)
+			} else {
+				vs = Expf(s - m)
+			}
+			msb[j], vsb[j] = ms, vs
+			// S = S*ms + vs, rounded after the product: ggml-cpu's build
+			// does not contract it into a fused multiply-add (the explicit
+			// conversion keeps Go from fusing it either).
+			sum = float32(sum*ms) + vs
 		}
-		MadF16(acc, v[j*stride:j*stride+d], vs)
-		// S = S*ms + vs, rounded after the product: ggml-cpu's build
-		// does not contract it into a fused multiply-add (the explicit
-		// conversion keeps Go from fusing it either).
-		sum = float32(sum*ms) + vs
+		if !madF16Cells(acc, vb, stride, msb[:nb], vsb[:nb]) {
+			for j := 0; j < nb; j++ {
+				if msb[j] != 1 {
+					ScaleF16(acc, msb[j])
+				}
+				MadF16(acc, vb[j*stride:j*stride+d], vsb[j])
+			}
+		}
 	}
 	inv := float32(0)
 	if sum != 0 {

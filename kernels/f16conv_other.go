@@ -8,3 +8,6 @@ func fromF16ScaleFast(dst []float32, src []uint16, s float32) int { return 0 }
 
 func ropeNeoxFast(x, cache []float32, h int) int { return 0 }
 func ropeNormFast(x, cache []float32, n int) int { return 0 }
+
+func dotF16Cells(out []float32, k []uint16, stride int, q []float32) bool { return false }
+func madF16Cells(acc, v []uint16, stride int, ms, vs []float32) bool      { return false }
