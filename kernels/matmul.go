@@ -63,8 +63,9 @@ const maxSet = 3
 // product covers, and the unit of a decode chunk.
 const rowsPerChunk = 16
 
-// Decode products (fewer than four tokens) read every weight once and are
-// bound by memory bandwidth. Their rows are claimed in chunks that shrink
+// Decode products (fewer than guidedTokens tokens: one decoding sequence,
+// or a batch of a few) read every weight once, and with one token are bound
+// by memory bandwidth. Their rows are claimed in chunks that shrink
 // as the product proceeds ("guided" scheduling): each chunk takes about
 // 1/(2·threads) of the rows still unclaimed, at most decodeChunkMaxBytes
 // of weights and at least decodeChunkMinBytes. Long chunks early keep each
@@ -77,6 +78,10 @@ const (
 	decodeChunkMaxBytes = 256 << 10
 	decodeChunkMinBytes = 32 << 10
 )
+
+// guidedTokens: products of fewer tokens than this take guided row chunks
+// (decodeBounds), more take rowsPerChunk rows × tokensPerChunk tokens.
+const guidedTokens = 16
 
 // decodeChunk is decodeChunkMaxBytes, a variable for benchmarks to compare.
 var decodeChunk = decodeChunkMaxBytes
@@ -327,7 +332,7 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 		*d = dotTask{w: w, xq: bufs[k], qrb: qrb, n: n, groups: groups, rows: rowsPerChunk, out: outs[i],
 			tinyRows: tinyRows, repack: repack, gemmRows: f.gemmRows}
 		chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
-		if n < 4 {
+		if n < guidedTokens {
 			ws.bounds[st.n] = decodeBounds(ws.bounds[st.n], w, p.threads)
 			d.bounds = ws.bounds[st.n]
 			chunks = len(d.bounds) - 1

@@ -38,7 +38,7 @@ func TestMatMulSplitInvariant(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []int{1, 3, 5, 63, 64, 95, 96, 97, 150, 200} {
+		for _, n := range []int{1, 3, 5, 8, 15, 16, 63, 64, 95, 96, 97, 150, 200} {
 			x := make([]float32, n*sh.cols)
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
