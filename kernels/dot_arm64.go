@@ -155,11 +155,16 @@ func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
 // DotRowsFast sets out[r] = quant.VecDot(t, n, row r of w, x) for r < rows,
 // with the assembly kernel for t, and reports whether it did: it returns
 // false, touching nothing, when there is no kernel for t on this machine
-// (or for F32/F16/BF16 rows whose length is not a multiple of 32).
+// (or for F16/BF16 rows whose length is not a multiple of 32, and F32 rows
+// of 32 elements or fewer that are not).
 // The results are bit-identical to quant.DotRows. It panics, as
 // quant.DotRows does, when w, x or out are too short.
 func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
 	k, elems, wb, xb := fastKernel(t)
+	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
+		dotRowsF32Tail(n, w, rows, x, out)
+		return true
+	}
 	if k == nil || n <= 0 || n%elems != 0 {
 		return false
 	}
@@ -182,6 +187,12 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 // touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
+	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
+		for tok := 0; tok < ntok; tok++ {
+			dotRowsF32Tail(n, w, rows, x[tok*xStride:], out[tok*outStride:tok*outStride+rows])
+		}
+		return true
+	}
 	if k == nil || n <= 0 || n%elems != 0 {
 		return false
 	}
