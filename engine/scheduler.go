@@ -43,38 +43,37 @@ type SchedulerOptions struct {
 	// BatchTokens bounds the tokens of one forward pass (default BatchSize).
 	BatchTokens int
 	// PrefillChunk is the size of the pieces prompts are prefilled in
-	// (default DefaultPrefillChunk; rounded down to a multiple of four, at
-	// most 60); a pass that carries decoding sequences takes one piece.
-	// On a CPU a pass costs about the same per token whether the token is
-	// a prompt's or a decode's, so this is how much longer than a plain
-	// decode step a step may take while a new request's prompt is
-	// prefilled.
+	// (default DefaultPrefillChunk; rounded down to a multiple of four, and
+	// below kernels.TiledMinRows to at most half of it); a
+	// pass that carries decoding sequences takes one piece. On a CPU a
+	// pass costs about the same per token whether the token is a prompt's
+	// or a decode's, so this is how much longer than a plain decode step a
+	// step may take while a new request's prompt is prefilled. From
+	// kernels.TiledMinRows on, prompts of that many tokens or more take
+	// ggml's tiled attention, as a Session's prefill does.
 	PrefillChunk int
 }
 
 // DefaultPrefillChunk is the default SchedulerOptions.PrefillChunk.
-const DefaultPrefillChunk = 32
+const DefaultPrefillChunk = kernels.TiledMinRows
 
 // prefillPiece is how many of a prompt's rest tokens the next pass takes:
-// piece tokens (a multiple of four, below kernels.TiledMinRows), or all of
-// them when at most one more is left, so that no piece is a single row.
-// A prefill starts at a multiple of four (Scheduler.start) with at least
-// two tokens, so every row of every piece gets the numbers it gets in one
-// pass of the whole prompt when the prompt has fewer than
-// kernels.TiledMinRows tokens, whatever the load: ggml's four-token groups
-// fall on the same tokens, no piece is a lone token (which ggml multiplies
-// by other kernels than a batch), and attention takes ggml's one-chunk
-// path throughout.
+// piece tokens (a multiple of four), or all of them when fewer than two
+// pieces are left, so that a prompt is cut the same way under any load and
+// its last piece is not shorter than the others. A prefill starts at a
+// multiple of four (Scheduler.start), so every row of every piece gets the
+// numbers it gets alone: ggml's four-token groups fall on the same tokens,
+// no piece is a lone token unless the prompt is (ggml multiplies one token
+// by other kernels than a batch), and a piece's attention path (one-chunk,
+// or tiled from kernels.TiledMinRows rows) is the same in every run. With
+// pieces of kernels.TiledMinRows or more, a prompt shorter than two pieces
+// is computed as in one pass of the whole prompt (a Session's prefill).
 func prefillPiece(rest, piece int) int {
-	if rest <= piece+1 {
+	if rest < 2*piece {
 		return rest
 	}
 	return piece
 }
-
-// maxPrefillPiece is the largest prompt piece: a multiple of four whose
-// merged last piece (one more) is below kernels.TiledMinRows rows.
-const maxPrefillPiece = (kernels.TiledMinRows - 2) / 4 * 4
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
 var ErrQueueFull = errors.New("engine: too many requests are waiting")
@@ -378,10 +377,16 @@ func newScheduler(m *Model, o SchedulerOptions) (*Scheduler, error) {
 	if o.PrefillChunk <= 0 {
 		o.PrefillChunk = DefaultPrefillChunk
 	}
-	o.PrefillChunk = max(4, min(o.PrefillChunk, maxPrefillPiece)/4*4)
-	// A piece (up to PrefillChunk+1 tokens) must fit next to the other
+	o.PrefillChunk = max(4, o.PrefillChunk/4*4)
+	if o.PrefillChunk < kernels.TiledMinRows {
+		// Pieces then stay below the tiled path's rows (a last piece
+		// has up to 2·PrefillChunk-1), so every piece takes the
+		// one-chunk path in every run.
+		o.PrefillChunk = min(o.PrefillChunk, kernels.TiledMinRows/2)
+	}
+	// A piece (up to 2·PrefillChunk-1 tokens) must fit next to the other
 	// slots' decodes.
-	o.BatchTokens = max(o.BatchTokens, o.Slots+o.PrefillChunk)
+	o.BatchTokens = max(o.BatchTokens, o.Slots+2*o.PrefillChunk)
 	c, err := m.Net.NewCache(o.Ctx, o.Slots)
 	if err != nil {
 		return nil, err
@@ -621,16 +626,19 @@ func evictBefore(a, b *slot) bool {
 
 func (s *Scheduler) start(sl *slot, j *Job, keep int) {
 	// Re-use only cells that were computed as prompt rows, up to a
-	// multiple of four, and recompute at least two tokens: the prefill then
+	// multiple of four, and recompute at least two tokens, and at least
+	// kernels.TiledMinRows when the prompt has that many: the prefill then
 	// computes every row as a fresh prefill of the whole prompt does (ggml's
-	// four-token groups on the same tokens, no lone last row; see
-	// prefillPiece), so the output does not depend on what was cached. A
-	// cached reply (decoded one token at a time) is computed again.
+	// four-token groups on the same tokens, no lone last row, the same
+	// attention path; see prefillPiece), so the output does not depend on
+	// what was cached. A cached reply (decoded one token at a time) is
+	// computed again.
 	keep = min(keep, sl.prompted)
-	keep -= keep % 4
-	if len(j.req.Prompt)-keep < 2 {
-		keep = max(0, keep-4)
+	need := 2
+	if len(j.req.Prompt) >= kernels.TiledMinRows {
+		need = kernels.TiledMinRows
 	}
+	keep = max(0, min(keep, len(j.req.Prompt)-need)) &^ 3
 	s.clock++
 	sl.used = s.clock
 	sl.tokens = sl.tokens[:keep]
@@ -699,7 +707,7 @@ func (s *Scheduler) step() bool {
 	piece := s.opts.PrefillChunk
 	budget := s.opts.BatchTokens - decoding
 	if decoding > 0 {
-		budget = min(budget, piece+1)
+		budget = min(budget, 2*piece-1)
 	}
 	pre := s.pre[:0]
 	for _, sl := range s.slots {

@@ -420,8 +420,8 @@ func TestSchedulerPrefillChunk(t *testing.T) {
 	chunked, prompt := 0, 0
 	for k, st := range steps {
 		prompt += st[1]
-		if st[0] > 0 && st[1] > chunk+1 {
-			t.Errorf("pass %d: %d prompt tokens next to %d decoding, want at most %d", k+1, st[1], st[0], chunk+1)
+		if st[0] > 0 && st[1] > 2*chunk-1 {
+			t.Errorf("pass %d: %d prompt tokens next to %d decoding, want at most %d", k+1, st[1], st[0], 2*chunk-1)
 		}
 		if st[0] > 0 && st[1] == chunk {
 			chunked++
@@ -439,7 +439,8 @@ func TestSchedulerPrefillChunk(t *testing.T) {
 // tokens, the last piece up to one more, one piece per prompt and pass, one
 // piece only next to decoding sequences — and every output is the one the
 // request gets alone; prompts under kernels.TiledMinRows tokens also get
-// the output of a Session, which runs the whole prompt in one pass.
+// the output of a Session, which runs the whole prompt in one pass, and
+// with the default pieces longer ones do too.
 func TestSchedulerPieces(t *testing.T) {
 	m := loadDemo(t)
 	var prompts [][]int32
@@ -455,7 +456,7 @@ func TestSchedulerPieces(t *testing.T) {
 		t.Fatalf("a prompt of %d tokens: want at least %d", n, kernels.TiledMinRows)
 	}
 	const piece = 8
-	run := func(slots int, ps [][]int32) ([][]int32, [][3]int) {
+	run := func(slots int, ps [][]int32, piece int) ([][]int32, [][3]int) {
 		s, err := newScheduler(m, SchedulerOptions{Slots: slots, Ctx: 256, PrefillChunk: piece})
 		if err != nil {
 			t.Fatal(err)
@@ -490,12 +491,12 @@ func TestSchedulerPieces(t *testing.T) {
 		defer mu.Unlock()
 		return out, steps
 	}
-	together, steps := run(4, prompts)
+	together, steps := run(4, prompts, piece)
 	prompt := 0
 	for k, st := range steps {
 		prompt += st[1]
-		if st[0] > 0 && st[1] > piece+1 {
-			t.Errorf("pass %d: %d prompt tokens next to %d decoding, want one piece (at most %d)", k+1, st[1], st[0], piece+1)
+		if st[0] > 0 && st[1] > 2*piece-1 {
+			t.Errorf("pass %d: %d prompt tokens next to %d decoding, want one piece (at most %d)", k+1, st[1], st[0], 2*piece-1)
 		}
 	}
 	total := 0
@@ -505,28 +506,32 @@ func TestSchedulerPieces(t *testing.T) {
 	if prompt != total {
 		t.Errorf("%d prompt tokens computed, want %d", prompt, total)
 	}
-	if steps[0][1] <= piece+1 || steps[0][2] < 2 {
+	if steps[0][1] <= 2*piece-1 || steps[0][2] < 2 {
 		t.Errorf("first pass %v: want pieces of several prompts", steps[0])
 	}
 	sess, err := m.NewSession(256)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// With the default pieces (kernels.TiledMinRows), prompts of up to two
+	// pieces are computed as a Session computes them, the long ones by the
+	// tiled attention path too.
+	def, _ := run(4, prompts, 0)
 	for i, p := range prompts {
-		alone, _ := run(1, [][]int32{p})
+		alone, _ := run(1, [][]int32{p}, piece)
 		if !slices.Equal(together[i], alone[0]) {
 			t.Errorf("prompt %d: with others %v, alone %v", i, together[i], alone[0])
-		}
-		if len(p) >= kernels.TiledMinRows {
-			continue
 		}
 		sess.Reset()
 		res, err := sess.Generate(context.Background(), p, GenerateOptions{MaxTokens: 24}, func(string) {})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(together[i], res.Tokens) {
-			t.Errorf("prompt %d: scheduled %v, session %v", i, together[i], res.Tokens)
+		if len(p) < kernels.TiledMinRows && !slices.Equal(together[i], res.Tokens) {
+			t.Errorf("prompt %d: scheduled in pieces of %d %v, session %v", i, piece, together[i], res.Tokens)
+		}
+		if !slices.Equal(def[i], res.Tokens) {
+			t.Errorf("prompt %d: scheduled in default pieces %v, session %v", i, def[i], res.Tokens)
 		}
 	}
 }
