@@ -303,7 +303,7 @@ type slot struct {
 	// (prefillPiece), which a later prompt may re-use with the numbers a
 	// fresh prefill gives; generated tokens after them are not re-used.
 	prompted int
-	used   int64   // clock of the last use, for least-recently-used choice
+	used     int64 // clock of the last use, for least-recently-used choice
 
 	job      *Job
 	prompt   []int32 // the job's prompt
