@@ -254,8 +254,9 @@ type Attention struct {
 	tiled []bool  // per sequence: whether it takes the tiled path
 }
 
-// attnTask is one Run: chunk i is batch entry i, all its heads. Attention
-// keeps it so that a Run allocates nothing.
+// attnTask is one Run: chunk c is batch entry c/per, the query heads of
+// its KV head c%per (all heads for a q8_0 cache). Attention keeps it so
+// that a Run allocates nothing.
 type attnTask struct {
 	a                    *Attention
 	c                    *Cache
@@ -268,11 +269,13 @@ type attnTask struct {
 	// tiled[s]: sequence s takes the tiled path (it has at least
 	// kernels.TiledMinRows rows in the batch, over an f16 cache).
 	tiled []bool
+	per   int // chunks per row: its KV heads, or 1 (q8_0 cache)
 }
 
-func (t *attnTask) RunChunk(s, i int) {
+func (t *attnTask) RunChunk(s, ch int) {
 	c, b, D := t.c, t.b, t.d
 	qd, kvd := t.heads*D, t.kvd
+	i, kh := ch/t.per, ch%t.per // row, and KV head (f16 caches)
 	seq, pos := int(b.Seq[i]), int(b.Pos[i])
 	first := 0
 	if t.window > 0 && pos+1 > t.window {
@@ -285,22 +288,19 @@ func (t *attnTask) RunChunk(s, i int) {
 	}
 	K, V := c.K[t.li], c.V[t.li]
 	f32, acc := t.a.f32[s], t.a.acc[s]
+	g := t.group * D
 	if t.tiled[seq] {
 		// ggml's KV tiles start at cell 0 of the sequence; the cells
 		// before the window are masked, not skipped.
 		base := seq * c.Ctx * kvd
-		g := t.group * D
-		for kh := 0; kh < t.heads/t.group; kh++ {
-			hd := i*qd + kh*g
-			kernels.AttendTiledHeadsMasked(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[base+kh*D:], V[base+kh*D:],
-				first, pos+1, kvd, t.scale, softcap, f32)
-		}
+		hd := i*qd + kh*g
+		kernels.AttendTiledHeadsMasked(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[base+kh*D:], V[base+kh*D:],
+			first, pos+1, kvd, t.scale, softcap, f32)
 		return
 	}
 	n := pos + 1 - first
-	base := (seq*c.Ctx + first) * kvd
-	for h := 0; h < t.heads; h++ {
-		kv := base + h/t.group*D
+	kv := (seq*c.Ctx+first)*kvd + kh*D
+	for h := kh * t.group; h < (kh+1)*t.group; h++ {
 		out, q := t.out[i*qd+h*D:i*qd+(h+1)*D], t.q[i*qd+h*D:i*qd+(h+1)*D]
 		if softcap != 0 {
 			kernels.AttendOnlineSoftcap(out, q, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:D], acc)
@@ -397,7 +397,14 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 	}
 	a.task = attnTask{a: a, c: c, li: li, b: b, q: q, out: out, heads: heads, group: heads / kvHeads, d: D, kvd: kvHeads * D,
 		scale: scale, window: window, tiled: a.tiled}
-	pool.RunTask(b.Len(), &a.task)
+	// Over an f16 cache each row's KV heads are chunks of their own, so
+	// that a decode step's attention is spread over the threads; a q8_0
+	// row rotates its whole output back, so it stays one chunk.
+	a.task.per = kvHeads
+	if c.Type == KVQ8_0 {
+		a.task.per = 1
+	}
+	pool.RunTask(b.Len()*a.task.per, &a.task)
 	a.task = attnTask{} // drop references to the caller's cache and slices
 }
 
