@@ -84,7 +84,7 @@ func FromF16Scale(dst []float32, src []uint16, s float32) {
 // the product rounded (ggml-cpu's build does not fuse it); out = acc · (1/S).
 // expf is glibc's (Expf).
 func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32, q16 []float32, acc16 []uint16) {
-	attendOnline(out, q, k, v, n, stride, scale, 0, q16, acc16)
+	attendOnline(out, q, 1, k, v, n, stride, scale, 0, q16, acc16)
 }
 
 // AttendOnlineSoftcap is AttendOnline with ggml's logit soft cap (Gemma 2's
@@ -92,66 +92,94 @@ func AttendOnline(out, q []float32, k, v []uint16, n, stride int, scale float32,
 // divided by softcap once, and each scaled score s becomes
 // softcap·tanhf(s) (glibc's tanhf, Tanhf) before the softmax.
 func AttendOnlineSoftcap(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
-	attendOnline(out, q, k, v, n, stride, scale/softcap, softcap, q16, acc16)
+	attendOnline(out, q, 1, k, v, n, stride, scale/softcap, softcap, q16, acc16)
 }
 
-// attendOnline is AttendOnline, with scores soft-capped when softcap is
-// not zero (scale is then already divided by it).
-func attendOnline(out, q []float32, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
-	d := len(q)
-	q16 = q16[:d]
-	RoundF16(q16, q)
-	acc := acc16[:d]
-	for i := range acc {
-		acc[i] = 0
+// AttendOnlineGroup is AttendOnline (softcap 0) or AttendOnlineSoftcap for
+// g query heads that share their keys and values (grouped-query
+// attention): q and out hold the g heads one after the other, q16 and
+// acc16 are scratch as long as q. Each head's result is the one it gets on
+// its own; the key and value rows are read from memory once for all heads.
+func AttendOnlineGroup(out, q []float32, g int, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
+	if softcap != 0 {
+		scale /= softcap
 	}
-	var sum float32
-	m := float32(math.Inf(-1))
-	// Cells in blocks: the scores of a block, then its softmax steps in
-	// cell order, then its value accumulation. (On a new maximum ggml
-	// scales acc by ms; with no new maximum ms is 1, and scaling by 1
-	// changes nothing, so the accumulation scales whenever ms != 1.)
-	const block = 64
-	var scores, msb, vsb [block]float32
-	for j0 := 0; j0 < n; j0 += block {
-		nb := min(block, n-j0)
-		kb, vb := k[j0*stride:], v[j0*stride:]
-		if !dotF16Cells(scores[:nb], kb, stride, q16) {
-			for j := 0; j < nb; j++ {
-				scores[j] = DotF16(kb[j*stride:j*stride+d], q16)
-			}
+	attendOnline(out, q, g, k, v, n, stride, scale, softcap, q16, acc16)
+}
+
+// attendOnline is AttendOnlineGroup with the scale already divided by a
+// non-zero softcap.
+func attendOnline(out, q []float32, g int, k, v []uint16, n, stride int, scale, softcap float32, q16 []float32, acc16 []uint16) {
+	d := len(q) / g
+	q16 = q16[:g*d]
+	RoundF16(q16, q[:g*d])
+	acc := acc16[:g*d]
+	clear(acc)
+	// Cells in blocks: the scores of a block (every head), then each
+	// head's softmax steps in cell order, then the value accumulation. (On
+	// a new maximum ggml scales acc by ms; with no new maximum ms is 1, and
+	// scaling by 1 changes nothing, so the accumulation scales whenever
+	// ms != 1.)
+	const block, maxG = 64, 8
+	var scores, msb, vsb [maxG * block]float32
+	var sums, maxs [maxG]float32
+	for h0 := 0; h0 < g; h0 += maxG {
+		gg := min(maxG, g-h0)
+		qg, accg := q16[h0*d:(h0+gg)*d], acc[h0*d:(h0+gg)*d]
+		for h := 0; h < gg; h++ {
+			sums[h], maxs[h] = 0, float32(math.Inf(-1))
 		}
-		for j := 0; j < nb; j++ {
-			s := scores[j] * scale
-			if softcap != 0 {
-				s = softcap * Tanhf(s)
-			}
-			ms, vs := float32(1), float32(1)
-			if s > m {
-				old := m
-				m = s
-				ms = Expf(old - m)
-			} else {
-				vs = Expf(s - m)
-			}
-			msb[j], vsb[j] = ms, vs
-			// S = S*ms + vs, rounded after the product: ggml-cpu's build
-			// does not contract it into a fused multiply-add (the explicit
-			// conversion keeps Go from fusing it either).
-			sum = float32(sum*ms) + vs
-		}
-		if !madF16Cells(acc, vb, stride, msb[:nb], vsb[:nb]) {
-			for j := 0; j < nb; j++ {
-				if msb[j] != 1 {
-					ScaleF16(acc, msb[j])
+		for j0 := 0; j0 < n; j0 += block {
+			nb := min(block, n-j0)
+			kb, vb := k[j0*stride:], v[j0*stride:]
+			if !dotF16CellsG(scores[:], block, nb, kb, stride, qg, gg, d) {
+				for h := 0; h < gg; h++ {
+					for j := 0; j < nb; j++ {
+						scores[h*block+j] = DotF16(kb[j*stride:j*stride+d], qg[h*d:(h+1)*d])
+					}
 				}
-				MadF16(acc, vb[j*stride:j*stride+d], vsb[j])
+			}
+			for h := 0; h < gg; h++ {
+				sum, m := sums[h], maxs[h]
+				for j := 0; j < nb; j++ {
+					s := scores[h*block+j] * scale
+					if softcap != 0 {
+						s = softcap * Tanhf(s)
+					}
+					ms, vs := float32(1), float32(1)
+					if s > m {
+						old := m
+						m = s
+						ms = Expf(old - m)
+					} else {
+						vs = Expf(s - m)
+					}
+					msb[h*block+j], vsb[h*block+j] = ms, vs
+					// S = S*ms + vs, rounded after the product: ggml-cpu's
+					// build does not contract it into a fused multiply-add
+					// (the explicit conversion keeps Go from fusing it).
+					sum = float32(sum*ms) + vs
+				}
+				sums[h], maxs[h] = sum, m
+			}
+			if !madF16CellsG(accg, d, vb, stride, msb[:], vsb[:], block, nb, gg) {
+				for j := 0; j < nb; j++ {
+					for h := 0; h < gg; h++ {
+						a := accg[h*d : (h+1)*d]
+						if msb[h*block+j] != 1 {
+							ScaleF16(a, msb[h*block+j])
+						}
+						MadF16(a, vb[j*stride:j*stride+d], vsb[h*block+j])
+					}
+				}
 			}
 		}
+		for h := 0; h < gg; h++ {
+			inv := float32(0)
+			if sums[h] != 0 {
+				inv = 1 / sums[h]
+			}
+			FromF16Scale(out[(h0+h)*d:(h0+h+1)*d], accg[h*d:(h+1)*d], inv)
+		}
 	}
-	inv := float32(0)
-	if sum != 0 {
-		inv = 1 / sum
-	}
-	FromF16Scale(out[:d], acc, inv)
 }

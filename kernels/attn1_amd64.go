@@ -5,33 +5,31 @@ package kernels
 import "unsafe"
 
 //go:noescape
-func dotF16CellsAVX2(k *uint16, stride int, q *float32, d, n int, out *float32)
+func dotF16CellsGAVX2(k *uint16, stride int, q *float32, d, n, nh int, out *float32, ostride int)
 
 //go:noescape
-func madF16CellsAVX2(acc, v *uint16, stride, d, n int, ms, vs *float32)
+func madF16CellsGAVX2(acc, v *uint16, stride, d, n, nh int, ms, vs *float32, mstride int)
 
-// dotF16Cells sets out[j] = DotF16(k[j*stride:j*stride+len(q)], q) for
-// j < len(out) in one call and reports whether it did (len(q) a multiple
-// of 32, on AVX2).
-func dotF16Cells(out []float32, k []uint16, stride int, q []float32) bool {
-	d, n := len(q), len(out)
-	if !useAVX2 || d == 0 || d%32 != 0 || n == 0 {
+// dotF16CellsG is dotF16Cells for g query heads (q holds g heads of d) that
+// share the key rows, head h's n scores at out[h*ostride:]; it reports
+// whether it did (d a multiple of 32, on AVX2).
+func dotF16CellsG(out []float32, ostride, n int, k []uint16, stride int, q []float32, g, d int) bool {
+	if !useAVX2 || d == 0 || d%32 != 0 || n == 0 || g == 0 {
 		return false
 	}
-	_ = k[(n-1)*stride+d-1]
-	dotF16CellsAVX2(unsafe.SliceData(k), 2*stride, unsafe.SliceData(q), d, n, unsafe.SliceData(out))
+	_, _, _ = k[(n-1)*stride+d-1], q[g*d-1], out[(g-1)*ostride+n-1]
+	dotF16CellsGAVX2(unsafe.SliceData(k), 2*stride, unsafe.SliceData(q), d, n, g, unsafe.SliceData(out), 4*ostride)
 	return true
 }
 
-// madF16Cells does, for j < len(ms), ScaleF16(acc, ms[j]) when ms[j] != 1
-// and then MadF16(acc, v[j*stride:], vs[j]), in one call, and reports
-// whether it did (len(acc) a multiple of 8, on AVX2).
-func madF16Cells(acc, v []uint16, stride int, ms, vs []float32) bool {
-	d, n := len(acc), len(ms)
-	if !useAVX2 || d == 0 || d%8 != 0 || n == 0 {
+// madF16CellsG is madF16Cells for g heads (acc holds g accumulators of d)
+// that share the value rows, head h's n factors at ms[h*mstride:] and
+// vs[h*mstride:]; it reports whether it did (d a multiple of 8, on AVX2).
+func madF16CellsG(acc []uint16, d int, v []uint16, stride int, ms, vs []float32, mstride, n, g int) bool {
+	if !useAVX2 || d == 0 || d%8 != 0 || n == 0 || g == 0 {
 		return false
 	}
-	_, _ = v[(n-1)*stride+d-1], vs[n-1]
-	madF16CellsAVX2(unsafe.SliceData(acc), unsafe.SliceData(v), 2*stride, d, n, unsafe.SliceData(ms), unsafe.SliceData(vs))
+	_, _, _, _ = acc[g*d-1], v[(n-1)*stride+d-1], ms[(g-1)*mstride+n-1], vs[(g-1)*mstride+n-1]
+	madF16CellsGAVX2(unsafe.SliceData(acc), unsafe.SliceData(v), 2*stride, d, n, g, unsafe.SliceData(ms), unsafe.SliceData(vs), 4*mstride)
 	return true
 }

@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -47,11 +48,13 @@ func attendOnlineRef(out, q []float32, k, v []uint16, n, stride int, scale, soft
 	}
 }
 
-// TestAttendOnlineCells: AttendOnline and AttendOnlineSoftcap, which score
-// and accumulate blocks of cells per assembly call, equal the cell-by-cell
-// Go loop bit for bit, for head sizes with and without the assembly, cell
-// counts around the block size, and scores that set new maxima often
-// (rising keys) or rarely.
+// TestAttendOnlineCells: AttendOnline, AttendOnlineSoftcap and
+// AttendOnlineGroup, which score and accumulate blocks of cells for all the
+// heads of a group per assembly call, equal the cell-by-cell Go loop run
+// for each head on its own, bit for bit, for head sizes with and without
+// the assembly, group sizes up to past the kernel's eight, cell counts
+// around the block size, and scores that set new maxima often (rising
+// keys) or rarely.
 func TestAttendOnlineCells(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 here")
@@ -73,24 +76,36 @@ func TestAttendOnlineCells(t *testing.T) {
 						v[j*stride+i] = quant.FP32ToFP16(float32(rng.NormFloat64()))
 					}
 				}
-				q := make([]float32, d)
+				const maxHeads = 10
+				q := make([]float32, maxHeads*d)
 				for i := range q {
 					q[i] = float32(rng.NormFloat64())
 				}
 				for _, softcap := range []float32{0, 2.5} {
 					scale := float32(1 / math.Sqrt(float64(d)))
-					want := make([]float32, d)
-					attendOnlineRef(want, q, k, v, n, stride, scale/max(1, softcap), softcap)
+					want := make([]float32, maxHeads*d)
+					for h := 0; h < maxHeads; h++ {
+						attendOnlineRef(want[h*d:(h+1)*d], q[h*d:(h+1)*d], k, v, n, stride, scale/max(1, softcap), softcap)
+					}
+					check := func(what string, got []float32) {
+						t.Helper()
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s d=%d n=%d rising=%v softcap=%v: out[%d] = %v, want %v", what, d, n, rising, softcap, i, got[i], want[i])
+							}
+						}
+					}
 					got := make([]float32, d)
 					if softcap != 0 {
-						AttendOnlineSoftcap(got, q, k, v, n, stride, scale, softcap, make([]float32, d), make([]uint16, d))
+						AttendOnlineSoftcap(got, q[:d], k, v, n, stride, scale, softcap, make([]float32, d), make([]uint16, d))
 					} else {
-						AttendOnline(got, q, k, v, n, stride, scale, make([]float32, d), make([]uint16, d))
+						AttendOnline(got, q[:d], k, v, n, stride, scale, make([]float32, d), make([]uint16, d))
 					}
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("d=%d n=%d rising=%v softcap=%v: out[%d] = %v, want %v", d, n, rising, softcap, i, got[i], want[i])
-						}
+					check("one head", got)
+					for _, g := range []int{1, 2, 3, 4, 8, 9} {
+						got := make([]float32, g*d)
+						AttendOnlineGroup(got, q[:g*d], g, k, v, n, stride, scale, softcap, make([]float32, g*d), make([]uint16, g*d))
+						check(fmt.Sprintf("group of %d", g), got)
 					}
 				}
 			}

@@ -105,7 +105,7 @@ func expm1f(x float32) float32 {
 		return x
 	}
 	hfx := 0.5 * x
-	hxs := x * hfx
+	hxs := float32(x * hfx)
 	r1 := float32(q5 * hxs)
 	r1 = float32(float32(r1+q4) * hxs)
 	r1 = float32(float32(r1+q3) * hxs)
@@ -113,7 +113,7 @@ func expm1f(x float32) float32 {
 	r1 = float32(float32(r1+q1) * hxs)
 	r1 = 1 + r1
 	t := 3 - float32(r1*hfx)
-	e := float32(float32(r1-t)/float32(6-float32(x*t))) * hxs
+	e := float32(float32(float32(r1-t)/float32(6-float32(x*t))) * hxs)
 	if k == 0 {
 		return x - float32(float32(x*e)-hxs)
 	}

@@ -244,8 +244,8 @@ type Attention struct {
 	// Softcap·tanh(s/Softcap) (Gemma 2).
 	Softcap float32
 
-	f32  [][]float32 // per worker: the f16-rounded query, or the tiled path's scratch
-	acc  [][]uint16  // per worker: the f16 value accumulator of one_chunk
+	f32  [][]float32 // per worker: the f16-rounded queries of a KV head, or the tiled path's scratch
+	acc  [][]uint16  // per worker: the f16 value accumulators of one_chunk, a KV head's query heads
 	q8   [][]byte    // per worker, q8_0 cache: the quantized query
 	q8f  [][]float32 // per worker, q8_0 cache: scores (a context), the value accumulator and the rotated query
 	task attnTask
@@ -300,14 +300,8 @@ func (t *attnTask) RunChunk(s, ch int) {
 	}
 	n := pos + 1 - first
 	kv := (seq*c.Ctx+first)*kvd + kh*D
-	for h := kh * t.group; h < (kh+1)*t.group; h++ {
-		out, q := t.out[i*qd+h*D:i*qd+(h+1)*D], t.q[i*qd+h*D:i*qd+(h+1)*D]
-		if softcap != 0 {
-			kernels.AttendOnlineSoftcap(out, q, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:D], acc)
-		} else {
-			kernels.AttendOnline(out, q, K[kv:], V[kv:], n, kvd, t.scale, f32[:D], acc)
-		}
-	}
+	hd := i*qd + kh*g
+	kernels.AttendOnlineGroup(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:g], acc[:g])
 }
 
 // runQ8 is RunChunk over a q8_0 cache: one_chunk for each head of batch
@@ -361,13 +355,14 @@ func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out []float32, heads, kvHeads, headDim int, scale float32, window int) {
 	D := headDim
 	threads := pool.Threads()
-	need := max(D, kernels.TiledHeadsScratch(heads/kvHeads, D))
-	if len(a.f32) != threads || (threads > 0 && (len(a.acc[0]) != D || len(a.f32[0]) != need)) {
+	g := heads / kvHeads * D // a KV head's query heads
+	need := max(g, kernels.TiledHeadsScratch(heads/kvHeads, D))
+	if len(a.f32) != threads || (threads > 0 && (len(a.acc[0]) != g || len(a.f32[0]) != need)) {
 		a.f32 = make([][]float32, threads)
 		a.acc = make([][]uint16, threads)
 		for i := range a.f32 {
 			a.f32[i] = make([]float32, need)
-			a.acc[i] = make([]uint16, D)
+			a.acc[i] = make([]uint16, g)
 		}
 	}
 	if c.Type == KVQ8_0 {
