@@ -24,8 +24,16 @@ TEXT ·dotF16CellsGAVX2(SB), NOSPLIT, $0-64
 	MOVQ d+24(FP), R11
 	SHLQ $2, R11        // bytes of one query head
 	XORQ R9, R9       // cell offset into each head's scores
+	MOVQ stride+8(FP), AX
+	SHLQ $3, AX         // eight cells on
 
 dgcell:
+	// The key row eight cells on (256 bytes: a 128-wide head), ahead of
+	// the hardware prefetcher where the rows are apart (stride > d).
+	PREFETCHT0 (R8)(AX*1)
+	PREFETCHT0 64(R8)(AX*1)
+	PREFETCHT0 128(R8)(AX*1)
+	PREFETCHT0 192(R8)(AX*1)
 	MOVQ q+16(FP), R10
 	MOVQ nh+40(FP), R13
 	MOVQ DI, R14
@@ -87,8 +95,15 @@ TEXT ·madF16CellsGAVX2(SB), NOSPLIT, $0-72
 	SHRQ   $3, R11
 	XORQ   R10, R10 // cell offset into each head's ms and vs
 	VMOVSS attnOne<>(SB), X6
+	MOVQ   stride+16(FP), BX
+	SHLQ   $3, BX // eight cells on
 
 mgcell:
+	// The value row eight cells on (see dgcell).
+	PREFETCHT0 (R8)(BX*1)
+	PREFETCHT0 64(R8)(BX*1)
+	PREFETCHT0 128(R8)(BX*1)
+	PREFETCHT0 192(R8)(BX*1)
 	MOVQ acc+0(FP), DI
 	MOVQ ms+48(FP), R13
 	MOVQ vs+56(FP), R14

@@ -289,19 +289,17 @@ func (t *attnTask) RunChunk(s, ch int) {
 	K, V := c.K[t.li], c.V[t.li]
 	f32, acc := t.a.f32[s], t.a.acc[s]
 	g := t.group * D
+	hd := i*qd + kh*g
+	base := (seq*(kvd/D) + kh) * c.Ctx * D // the KV head's cells
 	if t.tiled[seq] {
 		// ggml's KV tiles start at cell 0 of the sequence; the cells
 		// before the window are masked, not skipped.
-		base := seq * c.Ctx * kvd
-		hd := i*qd + kh*g
-		kernels.AttendTiledHeadsMasked(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[base+kh*D:], V[base+kh*D:],
-			first, pos+1, kvd, t.scale, softcap, f32)
+		kernels.AttendTiledHeadsMasked(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[base:], V[base:],
+			first, pos+1, D, t.scale, softcap, f32)
 		return
 	}
-	n := pos + 1 - first
-	kv := (seq*c.Ctx+first)*kvd + kh*D
-	hd := i*qd + kh*g
-	kernels.AttendOnlineGroup(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[kv:], V[kv:], n, kvd, t.scale, softcap, f32[:g], acc[:g])
+	kv := base + first*D
+	kernels.AttendOnlineGroup(t.out[hd:hd+g], t.q[hd:hd+g], t.group, K[kv:], V[kv:], pos+1-first, D, t.scale, softcap, f32[:g], acc[:g])
 }
 
 // runQ8 is RunChunk over a q8_0 cache: one_chunk for each head of batch
@@ -343,9 +341,14 @@ func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 		}
 		return
 	}
-	cell := (int(b.Seq[i])*c.Ctx + int(b.Pos[i])) * kvd
-	kernels.ToF16(c.K[li][cell:cell+kvd], k[i*kvd:(i+1)*kvd])
-	kernels.ToF16(c.V[li][cell:cell+kvd], v[i*kvd:(i+1)*kvd])
+	// Each KV head's cells are consecutive (as in the q8_0 cache), so that
+	// attention streams them.
+	D := c.HeadDim
+	for h := 0; h < kvd/D; h++ {
+		row := ((int(b.Seq[i])*(kvd/D)+h)*c.Ctx + int(b.Pos[i])) * D
+		kernels.ToF16(c.K[li][row:row+D], k[i*kvd+h*D:i*kvd+(h+1)*D])
+		kernels.ToF16(c.V[li][row:row+D], v[i*kvd+h*D:i*kvd+(h+1)*D])
+	}
 }
 
 // Run computes out (n × heads·headDim) from the queries q for every batch

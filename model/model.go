@@ -162,7 +162,7 @@ type Cache struct {
 	Seqs    int
 	KVDim   int
 	HeadDim int
-	K, V    [][]uint16 // f16: [layer][seq*Ctx*KVDim + pos*KVDim + i]
+	K, V    [][]uint16 // f16: [layer][((seq*KVDim/HeadDim + head)*Ctx + pos)*HeadDim + i]
 	K8, V8  [][]byte   // q8_0: [layer][((seq*KVDim/HeadDim + head)*Ctx + pos)*Q8RowBytes(HeadDim) + byte]
 	KRot    int
 	VRot    int
