@@ -142,23 +142,7 @@ func attendOnline(out, q []float32, g int, k, v []uint16, n, stride int, scale, 
 			for h := 0; h < gg; h++ {
 				sum, m := sums[h], maxs[h]
 				for j := 0; j < nb; j++ {
-					s := scores[h*block+j] * scale
-					if softcap != 0 {
-						s = softcap * Tanhf(s)
-					}
-					ms, vs := float32(1), float32(1)
-					if s > m {
-						old := m
-						m = s
-						ms = Expf(old - m)
-					} else {
-						vs = Expf(s - m)
-					}
-					msb[h*block+j], vsb[h*block+j] = ms, vs
-					// S = S*ms + vs, rounded after the product: ggml-cpu's
-					// build does not contract it into a fused multiply-add
-					// (the explicit conversion keeps Go from fusing it).
-					sum = float32(sum*ms) + vs
+					msb[h*block+j], vsb[h*block+j] = onlineStep(scores[h*block+j], scale, softcap, &m, &sum)
 				}
 				sums[h], maxs[h] = sum, m
 			}
@@ -182,4 +166,27 @@ func attendOnline(out, q []float32, g int, k, v []uint16, n, stride int, scale, 
 			FromF16Scale(out[(h0+h)*d:(h0+h+1)*d], accg[h*d:(h+1)*d], inv)
 		}
 	}
+}
+
+// onlineStep is one cell of ggml's online softmax over raw score s: the
+// scaled (and, with softcap set, soft-capped) score either raises the
+// maximum *m, and the accumulated values are then to be scaled by ms, or
+// weighs its value by vs; *sum = *sum*ms + vs with the product rounded
+// (ggml-cpu's build does not contract it into a fused multiply-add; the
+// explicit conversion keeps Go from fusing it either).
+func onlineStep(s, scale, softcap float32, m, sum *float32) (ms, vs float32) {
+	s *= scale
+	if softcap != 0 {
+		s = softcap * Tanhf(s)
+	}
+	ms, vs = 1, 1
+	if s > *m {
+		old := *m
+		*m = s
+		ms = Expf(old - s)
+	} else {
+		vs = Expf(s - *m)
+	}
+	*sum = float32(*sum*ms) + vs
+	return ms, vs
 }

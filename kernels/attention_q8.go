@@ -59,25 +59,13 @@ func attendQ8Values(out []float32, v []byte, rb int, scores []float32, scale, so
 	var sum float32
 	m := float32(math.Inf(-1))
 	for j, s := range scores {
-		s *= scale
-		if softcap != 0 {
-			s = softcap * Tanhf(s)
-		}
-		ms, vs := float32(1), float32(1)
-		if s > m {
-			old := m
-			m = s
-			ms = Expf(old - m)
+		ms, vs := onlineStep(s, scale, softcap, &m, &sum)
+		if ms != 1 {
 			for i := range acc {
 				acc[i] *= ms
 			}
-		} else {
-			vs = Expf(s - m)
 		}
 		madQ8(acc, v[j*rb:(j+1)*rb], vs)
-		// S = S*ms + vs, rounded after the product (ggml-cpu's build does
-		// not fuse it; the conversion keeps Go from fusing it either).
-		sum = float32(sum*ms) + vs
 	}
 	inv := float32(0)
 	if sum != 0 {
