@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -501,7 +502,12 @@ func (s *Scheduler) loop() {
 		s.admit()
 		if !s.step() {
 			<-s.wakeCh
+			continue
 		}
+		// Let the goroutines that deliver this step's tokens (HTTP
+		// streams) run now rather than preempt a thread of the next
+		// forward pass, where the others would wait for it.
+		runtime.Gosched()
 	}
 }
 
