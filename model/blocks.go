@@ -255,8 +255,7 @@ type Attention struct {
 }
 
 // attnTask is one Run: chunk c is batch entry c/per, the query heads of
-// its KV head c%per (all heads for a q8_0 cache). Attention keeps it so
-// that a Run allocates nothing.
+// its KV head c%per. Attention keeps it so that a Run allocates nothing.
 type attnTask struct {
 	a                    *Attention
 	c                    *Cache
@@ -269,7 +268,7 @@ type attnTask struct {
 	// tiled[s]: sequence s takes the tiled path (it has at least
 	// kernels.TiledMinRows rows in the batch, over an f16 cache).
 	tiled []bool
-	per   int // chunks per row: its KV heads, or 1 (q8_0 cache)
+	per   int // chunks per row: its KV heads
 }
 
 func (t *attnTask) RunChunk(s, ch int) {
@@ -283,7 +282,7 @@ func (t *attnTask) RunChunk(s, ch int) {
 	}
 	softcap := t.a.Softcap
 	if c.Type == KVQ8_0 {
-		t.runQ8(s, i, seq, first, pos+1-first)
+		t.runQ8(s, i, kh, seq, first, pos+1-first)
 		return
 	}
 	K, V := c.K[t.li], c.V[t.li]
@@ -306,19 +305,21 @@ func (t *attnTask) RunChunk(s, ch int) {
 // entry i over the n cells from first of sequence seq, with the query
 // rotated as the keys were and the output rotated back as the values
 // were (see Cache).
-func (t *attnTask) runQ8(s, i, seq, first, n int) {
+func (t *attnTask) runQ8(s, i, kh, seq, first, n int) {
 	c, D := t.c, t.d
 	qd, rb, kvHeads := t.heads*D, kernels.Q8RowBytes(D), t.kvd/D
 	f := t.a.q8f[s]
 	scores, acc, qr := f[:c.Ctx], f[c.Ctx:c.Ctx+D], f[c.Ctx+D:c.Ctx+2*D]
-	for h := 0; h < t.heads; h++ {
-		row := ((seq*kvHeads+h/t.group)*c.Ctx + first) * rb
+	row := ((seq*kvHeads+kh)*c.Ctx + first) * rb
+	for h := kh * t.group; h < (kh+1)*t.group; h++ {
 		copy(qr, t.q[i*qd+h*D:i*qd+(h+1)*D])
 		kernels.FWHTBlocks(qr, c.KRot)
 		kernels.AttendOnlineQ8(t.out[i*qd+h*D:i*qd+(h+1)*D], qr, c.K8[t.li][row:row+n*rb], c.V8[t.li][row:row+n*rb], n,
 			t.scale, t.a.Softcap, t.a.q8[s], scores, acc)
 	}
-	kernels.FWHTBlocks(t.out[i*qd:(i+1)*qd], c.VRot)
+	// The back-rotation's blocks (VRot) lie within a head, so the KV
+	// head's query heads can be rotated back on their own.
+	kernels.FWHTBlocks(t.out[i*qd+kh*t.group*D:i*qd+(kh+1)*t.group*D], c.VRot)
 }
 
 // StoreKV writes the keys and values of batch entry i (kvd floats each)
@@ -395,13 +396,9 @@ func (a *Attention) Run(pool *kernels.Pool, c *Cache, li int, b *Batch, q, out [
 	}
 	a.task = attnTask{a: a, c: c, li: li, b: b, q: q, out: out, heads: heads, group: heads / kvHeads, d: D, kvd: kvHeads * D,
 		scale: scale, window: window, tiled: a.tiled}
-	// Over an f16 cache each row's KV heads are chunks of their own, so
-	// that a decode step's attention is spread over the threads; a q8_0
-	// row rotates its whole output back, so it stays one chunk.
+	// Each row's KV heads are chunks of their own, so that a decode
+	// step's attention is spread over the threads.
 	a.task.per = kvHeads
-	if c.Type == KVQ8_0 {
-		a.task.per = 1
-	}
 	pool.RunTask(b.Len()*a.task.per, &a.task)
 	a.task = attnTask{} // drop references to the caller's cache and slices
 }
