@@ -182,7 +182,7 @@ func dequantQ2_K(src []byte, dst []float32) {
 				for k := 0; k < 2; k++ {
 					sc := scales[is]
 					is++
-					dl, ml := d*float32(sc&0xf), dmin*float32(sc>>4)
+					dl, ml := d*float32(sc&0xf), float32(dmin*float32(sc>>4))
 					for l := 0; l < 16; l++ {
 						y[o] = float32(dl*float32(qq[16*k+l]>>shift&3)) - ml
 						o++
@@ -250,9 +250,9 @@ func dequantQ4_K(src []byte, dst []float32) {
 		scales, q := blk[4:16], blk[16:144]
 		for j := 0; j < 4; j++ {
 			sc, m := scaleMinK4(2*j, scales)
-			d1, m1 := d*float32(sc), dmin*float32(m)
+			d1, m1 := d*float32(sc), float32(dmin*float32(m))
 			sc, m = scaleMinK4(2*j+1, scales)
-			d2, m2 := d*float32(sc), dmin*float32(m)
+			d2, m2 := d*float32(sc), float32(dmin*float32(m))
 			qq, yy := q[32*j:32*j+32], y[64*j:64*j+64]
 			for l := 0; l < 32; l++ {
 				yy[l] = float32(d1*float32(qq[l]&0xf)) - m1
@@ -269,9 +269,9 @@ func dequantQ5_K(src []byte, dst []float32) {
 		scales, qh, q := blk[4:16], blk[16:48], blk[48:176]
 		for j := 0; j < 4; j++ {
 			sc, m := scaleMinK4(2*j, scales)
-			d1, m1 := d*float32(sc), dmin*float32(m)
+			d1, m1 := d*float32(sc), float32(dmin*float32(m))
 			sc, m = scaleMinK4(2*j+1, scales)
-			d2, m2 := d*float32(sc), dmin*float32(m)
+			d2, m2 := d*float32(sc), float32(dmin*float32(m))
 			u1, u2 := byte(1)<<(2*j), byte(2)<<(2*j)
 			qq, yy := q[32*j:32*j+32], y[64*j:64*j+64]
 			for l := 0; l < 32; l++ {

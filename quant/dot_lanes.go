@@ -19,9 +19,9 @@ import (
 // error recovered (TwoSum) and folded in by rounding to odd, so the final
 // conversion to float32 rounds once.
 func fma32(a, b, c float32) float32 {
-	p := float64(a) * float64(b)
+	p := float64(a) * float64(b) // exact: 24-bit by 24-bit significands
 	cc := float64(c)
-	s := p + cc
+	s := float64(p) + cc // the conversion keeps arm64's compiler from fusing (p is exact either way)
 	bb := s - p
 	e := (p - (s - bb)) + (cc - bb)
 	if e != 0 {

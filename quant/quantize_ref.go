@@ -425,7 +425,7 @@ func quantQ2_K(x []float32, blk []byte) {
 		if d == 0 {
 			continue
 		}
-		dm := dMin * float32(sc[j]>>4)
+		dm := float32(dMin * float32(sc[j]>>4)) // rounded: not fused into x+dm below
 		for i := 0; i < 16; i++ {
 			L[16*j+i] = uint8(clampInt(nearestInt((x[16*j+i]+dm)/d), 0, 3))
 		}
@@ -602,7 +602,7 @@ func quantKScalesMins(x []float32, blk []byte, L *[qkK]uint8, nmax int, nums []f
 		if d == 0 {
 			continue
 		}
-		dm := dMin * float32(m)
+		dm := float32(dMin * float32(m)) // rounded: not fused into x+dm below
 		for i := 0; i < 32; i++ {
 			L[32*j+i] = uint8(clampInt(nearestInt((x[32*j+i]+dm)/d), 0, nmax))
 		}
