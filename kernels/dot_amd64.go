@@ -8,7 +8,6 @@ import (
 	"golang.org/x/sys/cpu"
 
 	"github.com/hearthlm/hearth/gguf"
-	"github.com/hearthlm/hearth/quant"
 )
 
 // useAVX2 selects the AVX2 row-dot kernels. They need AVX2 for the integer
@@ -58,8 +57,6 @@ func dotRowsF16AVX2(w, x *byte, out *float32, rows, nb int)
 //go:noescape
 func dotRowsBF16AVX2(w, x *byte, out *float32, rows, nb int)
 
-type rowKernel func(w, x *byte, out *float32, rows, nb int)
-
 // fastKernel returns the kernel for weight type t, the number of elements
 // one of its steps covers, and the bytes of weights and activations per step.
 func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
@@ -85,32 +82,6 @@ func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
 		return dotRowsBF16AVX2, 32, 64, 64
 	}
 	return nil, 0, 0, 0
-}
-
-// DotRowsFast sets out[r] = quant.VecDot(t, n, row r of w, x) for r < rows,
-// with the assembly kernel for t, and reports whether it did: it returns
-// false, touching nothing, when there is no kernel for t on this machine
-// (or for F32/F16/BF16 rows whose length is not a multiple of 32). The
-// results are bit-identical to quant.DotRows. It panics, as quant.DotRows
-// does, when w, x or out are too short.
-func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
-	k, elems, wb, xb := fastKernel(t)
-	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
-		dotRowsF32Tail(n, w, rows, x, out)
-		return true
-	}
-	if k == nil || n <= 0 || n%elems != 0 {
-		return false
-	}
-	if rows <= 0 {
-		return true
-	}
-	nb := n / elems
-	if len(w) < rows*nb*wb || len(x) < nb*xb || len(out) < rows {
-		panic("kernels: DotRowsFast: " + t.String() + " buffers too short")
-	}
-	k(unsafe.SliceData(w), unsafe.SliceData(x), unsafe.SliceData(out), rows, nb)
-	return true
 }
 
 // Four-token kernels: rows × 4 dot products, each weight block decoded once.
@@ -157,10 +128,7 @@ func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStr
 // touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
-	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
-		for tok := 0; tok < ntok; tok++ {
-			dotRowsF32Tail(n, w, rows, x[tok*xStride:], out[tok*outStride:tok*outStride+rows])
-		}
+	if dotRowsF32TailN(k, t, n, w, rows, x, xStride, ntok, out, outStride) {
 		return true
 	}
 	if k == nil || n <= 0 || n%elems != 0 {
@@ -194,20 +162,4 @@ func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, nto
 		k(unsafe.SliceData(w), &x[tok*xStride], &out[tok*outStride], rows, nb)
 	}
 	return true
-}
-
-// dotRowsF32Tail is DotRowsFast for F32 rows whose length n is over 32
-// but not a multiple of it: the assembly sums the first n - n%32 elements
-// of each row in ggml's lanes, quant.DotF32Tail adds the rest as
-// ggml_vec_dot_f32's leftover loop does.
-func dotRowsF32Tail(n int, w []byte, rows int, x []byte, out []float32) {
-	np := n &^ 31
-	if len(w) < rows*4*n || len(x) < 4*n || len(out) < rows {
-		panic("kernels: DotRowsFast: F32 buffers too short")
-	}
-	for r := 0; r < rows; r++ {
-		wr := w[r*4*n : (r+1)*4*n]
-		dotRowsF32AVX2(unsafe.SliceData(wr), unsafe.SliceData(x), &out[r], 1, np/32)
-		out[r] = quant.DotF32Tail(out[r], np, n, wr, x)
-	}
 }

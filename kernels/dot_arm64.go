@@ -116,8 +116,6 @@ func fastKernelN(t gguf.Type) (multiKernel, int) {
 	return nil, 0
 }
 
-type rowKernel func(w, x *byte, out *float32, rows, nb int)
-
 // fastKernel returns the kernel for weight type t, the number of elements
 // one of its steps covers, and the bytes of weights and activations per step.
 func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
@@ -152,33 +150,6 @@ func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) {
 	return nil, 0, 0, 0
 }
 
-// DotRowsFast sets out[r] = quant.VecDot(t, n, row r of w, x) for r < rows,
-// with the assembly kernel for t, and reports whether it did: it returns
-// false, touching nothing, when there is no kernel for t on this machine
-// (or for F16/BF16 rows whose length is not a multiple of 32, and F32 rows
-// of 32 elements or fewer that are not).
-// The results are bit-identical to quant.DotRows. It panics, as
-// quant.DotRows does, when w, x or out are too short.
-func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
-	k, elems, wb, xb := fastKernel(t)
-	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
-		dotRowsF32Tail(n, w, rows, x, out)
-		return true
-	}
-	if k == nil || n <= 0 || n%elems != 0 {
-		return false
-	}
-	if rows <= 0 {
-		return true
-	}
-	nb := n / elems
-	if len(w) < rows*nb*wb || len(x) < nb*xb || len(out) < rows {
-		panic("kernels: DotRowsFast: " + t.String() + " buffers too short")
-	}
-	k(unsafe.SliceData(w), unsafe.SliceData(x), unsafe.SliceData(out), rows, nb)
-	return true
-}
-
 // DotRowsFastN is DotRowsFast for ntok activation rows at once: for t <
 // ntok and r < rows it sets out[t*outStride+r] to the dot product of weight
 // row r with the activation row x[t*xStride:], bit-identical to
@@ -187,10 +158,7 @@ func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32
 // touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
-	if k != nil && t == gguf.TypeF32 && n > elems && n%elems != 0 {
-		for tok := 0; tok < ntok; tok++ {
-			dotRowsF32Tail(n, w, rows, x[tok*xStride:], out[tok*outStride:tok*outStride+rows])
-		}
+	if dotRowsF32TailN(k, t, n, w, rows, x, xStride, ntok, out, outStride) {
 		return true
 	}
 	if k == nil || n <= 0 || n%elems != 0 {

@@ -64,19 +64,3 @@ func TinyDotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []flo
 	k(unsafe.SliceData(w), unsafe.SliceData(x), unsafe.SliceData(out), rows, n/8)
 	return true
 }
-
-// dotRowsF32Tail is DotRowsFast for F32 rows whose length n is over 32
-// but not a multiple of it: the assembly sums the first n - n%32 elements
-// of each row in ggml's lanes, quant.DotF32Tail adds the rest as
-// ggml_vec_dot_f32's leftover loop does.
-func dotRowsF32Tail(n int, w []byte, rows int, x []byte, out []float32) {
-	np := n &^ 31
-	if len(w) < rows*4*n || len(x) < 4*n || len(out) < rows {
-		panic("kernels: DotRowsFast: F32 buffers too short")
-	}
-	for r := 0; r < rows; r++ {
-		wr := w[r*4*n : (r+1)*4*n]
-		dotRowsF32NEON(unsafe.SliceData(wr), unsafe.SliceData(x), &out[r], 1, np/32)
-		out[r] = quant.DotF32Tail(out[r], np, n, wr, x)
-	}
-}

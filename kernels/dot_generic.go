@@ -4,14 +4,6 @@ package kernels
 
 import "github.com/hearthlm/hearth/gguf"
 
-// DotRowsFast reports false: there are no assembly kernels for this
-// architecture (or the purego tag is set), and callers use quant.DotRows.
-func DotRowsFast(t gguf.Type, n int, w []byte, rows int, x []byte, out []float32) bool {
-	return false
-}
-
-type rowKernel func(w, x *byte, out *float32, rows, nb int)
-
 func fastKernel(t gguf.Type) (k rowKernel, elems, wBytes, xBytes int) { return nil, 0, 0, 0 }
 
 // DotRowsFastN reports false, as DotRowsFast.
