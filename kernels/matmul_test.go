@@ -30,9 +30,7 @@ func TestMatMulSplitInvariant(t *testing.T) {
 		{gguf.TypeQ4_0, 4104, 256},
 		{gguf.TypeQ8_0, 3000, 512},
 	}
-	pools := []*Pool{NewPool(1), NewPool(2)}
-	defer pools[0].Close()
-	defer pools[1].Close()
+	pools := oneAndTwoThreads(t)
 	for _, sh := range shapes {
 		w, err := NewMatrix("w", sh.typ, sh.rows, sh.cols, randWeights(rng, sh.typ, sh.cols, sh.rows))
 		if err != nil {
@@ -77,9 +75,7 @@ func TestMatMulRowsAsAlone(t *testing.T) {
 		{gguf.TypeF16, 32, 64},
 		{gguf.TypeF32, 16, 128},
 	}
-	pools := []*Pool{NewPool(1), NewPool(2)}
-	defer pools[0].Close()
-	defer pools[1].Close()
+	pools := oneAndTwoThreads(t)
 	for _, sh := range shapes {
 		w, err := NewMatrix("w", sh.typ, sh.rows, sh.cols, randWeights(rng, sh.typ, sh.cols, sh.rows))
 		if err != nil {
@@ -143,9 +139,7 @@ func TestMatMulSet(t *testing.T) {
 		{mk(gguf.TypeQ4_0, 40), mk(gguf.TypeQ8_0, 24), mk(gguf.TypeQ4_K, 1032)},
 		{mk(gguf.TypeF16, 48), mk(gguf.TypeQ6_K, 600)},
 	}
-	pools := []*Pool{NewPool(1), NewPool(2)}
-	defer pools[0].Close()
-	defer pools[1].Close()
+	pools := oneAndTwoThreads(t)
 	for si, set := range sets {
 		for _, n := range []int{1, 3, 5, 8, 70} {
 			for _, br := range []BatchRows{OneSequence(n), {0, 0}, {n / 8 * 4, n / 2}} {
@@ -266,4 +260,11 @@ func matMulUnsplit(w *Matrix, x []float32, n int) []float32 {
 		}
 	}
 	return out
+}
+
+// oneAndTwoThreads returns pools of one and two threads, closed when t ends.
+func oneAndTwoThreads(t *testing.T) []*Pool {
+	pools := []*Pool{NewPool(1), NewPool(2)}
+	t.Cleanup(func() { pools[0].Close(); pools[1].Close() })
+	return pools
 }
