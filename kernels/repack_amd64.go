@@ -13,6 +13,10 @@ import (
 // off to check the Go path).
 var useRepackAsm = true
 
+// useGemv8 selects the eight-token gemv-order Q4_K kernel (benchmarks
+// compare it with two four-token passes).
+var useGemv8 = true
+
 // The kernels compute groups×8 weight rows (rowBytes apart; 8 rows per
 // group, groups consecutive) against nb blocks of activations, in the
 // order of ggml-cpu's repacked kernels (quant.RepackDotRows): see
@@ -26,6 +30,9 @@ func repackQ4KGemv(w *byte, rowBytes int, x *byte, out *float32, groups, nb int)
 
 //go:noescape
 func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb, gemv int)
+
+//go:noescape
+func repackQ4KGemv8(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
 
 //go:noescape
 func repackQ4_0Gemv(w *byte, rowBytes int, x, aux *byte, out *float32, groups, nb int)
@@ -57,8 +64,12 @@ func RepackDotRowsN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, n
 		for ; tok < gemmRows; tok += 4 {
 			repackQ4KGemm4(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb, 0)
 		}
-		// Further tokens in fours, each in gemv order: the weights are
-		// decoded once for four tokens, the sums are gemv's.
+		// Further tokens in eights and fours, each in gemv order: the
+		// weights are decoded once for eight or four tokens, the sums are
+		// gemv's.
+		for ; tok+8 <= ntok && useGemv8; tok += 8 {
+			repackQ4KGemv8(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb)
+		}
 		for ; tok+4 <= ntok; tok += 4 {
 			repackQ4KGemm4(wp, rb, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, groups, nb, 1)
 		}

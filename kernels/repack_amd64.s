@@ -658,6 +658,314 @@ ktblocknext:
 	VZEROUPPER
 	RET
 
+// repackQ4KGemv8 is repackQ4KGemm4's gemv order for eight tokens (a batch
+// of decoding sequences): the eight rows' quants are decoded once per
+// super-block for all eight, so the per-token work is one broadcast, one
+// VPMADDUBSW and one VPADDW per four quants of eight rows. Eight tokens'
+// accumulators do not fit beside both nibble halves, so each 64 elements p
+// are transposed once into the frame as low and high nibbles, and the
+// low sub-block (2p) and the high one (2p+1) are summed one after the
+// other, each into eight int16 accumulators. The int32 sums per super-block
+// are the gemv kernel's exactly (integer sums, no overflow: see
+// repackQ4KGemm4), so every token's result is repackQ4KGemv's.
+//
+// Frame: the scales, d and dmin at KT_SCT, KT_DW, KT_DMW (as
+// repackQ4KGemm4); per token t, d*da, the quant and min accumulators and
+// the super-block's integer sums; the transposed nibbles of p.
+#define G8_DV(t) (320+32*(t))
+#define G8_ACC(t) (576+32*(t))
+#define G8_ACCM(t) (832+32*(t))
+#define G8_IACC(t) (1088+32*(t))
+#define G8_LO(k) (1344+32*(k))
+#define G8_HI(k) (1600+32*(k))
+#define G8_LOB 1344
+#define G8_HIB 1600
+#define G8_NB 1856
+#define G8_GROUPS 1864
+#define G8_OUT 1872
+#define G8_W 1880
+#define G8_PF 1888
+
+// G8_TOKSETUP(t, xb): KT_TOKSETUP_GV for token t of eight.
+#define G8_TOKSETUP(t, xb) \
+	VBROADCASTSS   xb, Y4 \
+	VMULPS         KT_DW(SP), Y4, Y5 \
+	VMOVUPS        Y5, G8_DV(t)(SP) \
+	VMULPS         KT_DMW(SP), Y4, Y5 \
+	VBROADCASTI128 260 xb, Y6 \
+	VBROADCASTI128 276 xb, Y7 \
+	VPHADDW        Y7, Y6, Y6 \
+	VPSHUFD        $0x00, Y6, Y7 \
+	VPMADDWD       Y7, Y0, Y8 \
+	VPSHUFD        $0x55, Y6, Y7 \
+	VPMADDWD       Y7, Y1, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VPSHUFD        $0xAA, Y6, Y7 \
+	VPMADDWD       Y7, Y2, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VPSHUFD        $0xFF, Y6, Y7 \
+	VPMADDWD       Y7, Y3, Y7 \
+	VPADDD         Y7, Y8, Y8 \
+	VCVTDQ2PS      Y8, Y8 \
+	VMOVUPS        G8_ACCM(t)(SP), Y7 \
+	VFMADD231PS    Y5, Y8, Y7 \
+	VMOVUPS        Y7, G8_ACCM(t)(SP) \
+	VPXOR          Y7, Y7, Y7 \
+	VMOVDQU        Y7, G8_IACC(t)(SP)
+
+// G8_NIB(k, q): the low and high nibbles of q (Y12 = 0x0f bytes) to
+// G8_LO(k) and G8_HI(k). Clobbers Y13.
+#define G8_NIB(k, q) \
+	VPSRLW  $4, q, Y13 \
+	VPAND   Y12, q, q \
+	VPAND   Y12, Y13, Y13 \
+	VMOVDQU q, G8_LO(k)(SP) \
+	VMOVDQU Y13, G8_HI(k)(SP)
+
+// G8_HALF(h): bytes 16h..16h+15 of the 32 quant bytes of p of the eight
+// rows, transposed as in KT_HALF, to G8_LO/G8_HI(4h+j).
+#define G8_HALF(h) \
+	VMOVDQU     (16+16*h)(AX), X0 \
+	VINSERTI128 $1, (16+16*h)(CX), Y0, Y0 \
+	VMOVDQU     (16+16*h)(AX)(R9*1), X1 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*1), Y1, Y1 \
+	VMOVDQU     (16+16*h)(AX)(R9*2), X2 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*2), Y2, Y2 \
+	VMOVDQU     (16+16*h)(AX)(R10*1), X3 \
+	VINSERTI128 $1, (16+16*h)(CX)(R10*1), Y3, Y3 \
+	VPUNPCKLDQ  Y1, Y0, Y8 \
+	VPUNPCKHDQ  Y1, Y0, Y9 \
+	VPUNPCKLDQ  Y3, Y2, Y10 \
+	VPUNPCKHDQ  Y3, Y2, Y11 \
+	VPUNPCKLQDQ Y10, Y8, Y0 \
+	VPUNPCKHQDQ Y10, Y8, Y1 \
+	VPUNPCKLQDQ Y11, Y9, Y2 \
+	VPUNPCKHQDQ Y11, Y9, Y3 \
+	G8_NIB(4*h, Y0) \
+	G8_NIB(4*h+1, Y1) \
+	G8_NIB(4*h+2, Y2) \
+	G8_NIB(4*h+3, Y3)
+
+// G8_T(acc, o, xb, tmp): acc += maddubs(Y12, the four activation bytes at
+// o(xb) broadcast).
+#define G8_T(acc, o, xb, tmp) \
+	VPBROADCASTD o xb, tmp \
+	VPMADDUBSW   tmp, Y12, tmp \
+	VPADDW       tmp, acc, acc
+
+// G8_K(q, o): the eight tokens' products with the nibbles at q(SP),
+// activation bytes at offset o of each token's p.
+#define G8_K(q, o) \
+	VMOVDQU q(SP), Y12 \
+	G8_T(Y4, o, (R8), Y13) \
+	G8_T(Y5, o, (R8)(R11*1), Y14) \
+	G8_T(Y6, o, (R8)(R12*1), Y15) \
+	G8_T(Y7, o, (R8)(R13*1), Y13) \
+	G8_T(Y8, o, (R14), Y14) \
+	G8_T(Y9, o, (R14)(R11*1), Y15) \
+	G8_T(Y10, o, (R14)(R12*1), Y13) \
+	G8_T(Y11, o, (R14)(R13*1), Y14)
+
+// G8_SUB(nib, o0, sc): one sub-block of p for the eight tokens (nib: the
+// frame offset of its nibbles, G8_LOB or G8_HIB): the
+// int16 sums over its 32 elements, times the rows' scales (sc: KT_SCT
+// offset of the sub-block's), added to the tokens' super-block sums.
+#define G8_SUB(nib, o0, sc) \
+	VPXOR Y4, Y4, Y4 \
+	VPXOR Y5, Y5, Y5 \
+	VPXOR Y6, Y6, Y6 \
+	VPXOR Y7, Y7, Y7 \
+	VPXOR Y8, Y8, Y8 \
+	VPXOR Y9, Y9, Y9 \
+	VPXOR Y10, Y10, Y10 \
+	VPXOR Y11, Y11, Y11 \
+	G8_K((nib+32*0), o0) \
+	G8_K((nib+32*1), (o0+4)) \
+	G8_K((nib+32*2), (o0+8)) \
+	G8_K((nib+32*3), (o0+12)) \
+	G8_K((nib+32*4), (o0+16)) \
+	G8_K((nib+32*5), (o0+20)) \
+	G8_K((nib+32*6), (o0+24)) \
+	G8_K((nib+32*7), (o0+28)) \
+	G8_FIN(0, Y4, sc) \
+	G8_FIN(1, Y5, sc) \
+	G8_FIN(2, Y6, sc) \
+	G8_FIN(3, Y7, sc) \
+	G8_FIN(4, Y8, sc) \
+	G8_FIN(5, Y9, sc) \
+	G8_FIN(6, Y10, sc) \
+	G8_FIN(7, Y11, sc)
+
+// G8_FIN(t, acc, sc): token t's super-block sums += pmaddwd(acc, scales).
+#define G8_FIN(t, acc, sc) \
+	VPMADDWD sc(SP)(DX*1), acc, acc \
+	VPADDD   G8_IACC(t)(SP), acc, acc \
+	VMOVDQU  acc, G8_IACC(t)(SP)
+
+// G8_FOLD(t): acc_t = fma(float(super-block sums), d*da_t, acc_t).
+#define G8_FOLD(t) \
+	VCVTDQ2PS   G8_IACC(t)(SP), Y8 \
+	VMOVUPS     G8_ACC(t)(SP), Y9 \
+	VFMADD231PS G8_DV(t)(SP), Y8, Y9 \
+	VMOVUPS     Y9, G8_ACC(t)(SP)
+
+// G8_OUTT(t): token t's results (quant sums minus min sums) to (AX),
+// then AX += outStride (CX).
+#define G8_OUTT(t) \
+	VMOVUPS G8_ACC(t)(SP), Y0 \
+	VSUBPS  G8_ACCM(t)(SP), Y0, Y0 \
+	VMOVUPS Y0, (AX) \
+	ADDQ    CX, AX
+
+// func repackQ4KGemv8(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
+TEXT ·repackQ4KGemv8(SB), $1920-64
+	MOVQ w+0(FP), AX
+	MOVQ AX, G8_W(SP)
+	MOVQ rowBytes+8(FP), R9
+	LEAQ (R9)(R9*2), R10
+	MOVQ xStride+24(FP), R11
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+	MOVQ out+32(FP), AX
+	MOVQ AX, G8_OUT(SP)
+	MOVQ groups+48(FP), AX
+	MOVQ AX, G8_GROUPS(SP)
+
+g8group:
+	MOVQ    G8_W(SP), SI
+	LEAQ    (SI)(R9*4), DI
+	LEAQ    (SI)(R9*8), R14
+	MOVQ    x+16(FP), BX
+	MOVQ    nb+56(FP), AX
+	MOVQ    AX, G8_NB(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, G8_ACC(0)(SP)
+	VMOVUPS Y0, G8_ACC(1)(SP)
+	VMOVUPS Y0, G8_ACC(2)(SP)
+	VMOVUPS Y0, G8_ACC(3)(SP)
+	VMOVUPS Y0, G8_ACC(4)(SP)
+	VMOVUPS Y0, G8_ACC(5)(SP)
+	VMOVUPS Y0, G8_ACC(6)(SP)
+	VMOVUPS Y0, G8_ACC(7)(SP)
+	VMOVUPS Y0, G8_ACCM(0)(SP)
+	VMOVUPS Y0, G8_ACCM(1)(SP)
+	VMOVUPS Y0, G8_ACCM(2)(SP)
+	VMOVUPS Y0, G8_ACCM(3)(SP)
+	VMOVUPS Y0, G8_ACCM(4)(SP)
+	VMOVUPS Y0, G8_ACCM(5)(SP)
+	VMOVUPS Y0, G8_ACCM(6)(SP)
+	VMOVUPS Y0, G8_ACCM(7)(SP)
+
+g8block:
+	PREFETCH_SB(R14)
+	ADDQ    $1152, R14
+	MOVQ    R14, G8_PF(SP)
+	K_HEAD
+	VMOVUPS Y5, KT_DW(SP)
+	VMOVUPS Y4, KT_DMW(SP)
+
+	// Scales: per sub-block k, row r's scale in both words of dword r.
+	VPMOVZXBW  X0, Y4
+	VPMOVZXBW  X1, Y5
+	VPMOVZXBW  X2, Y6
+	VPMOVZXBW  X3, Y7
+	VPUNPCKLWD Y5, Y4, Y8
+	VPUNPCKHWD Y5, Y4, Y9
+	VPUNPCKLWD Y7, Y6, Y10
+	VPUNPCKHWD Y7, Y6, Y11
+	VPUNPCKLDQ Y10, Y8, Y4
+	VPUNPCKHDQ Y10, Y8, Y5
+	VPUNPCKLDQ Y11, Y9, Y6
+	VPUNPCKHDQ Y11, Y9, Y7
+	KT_SCT2(0, Y4)
+	KT_SCT2(1, Y5)
+	KT_SCT2(2, Y6)
+	KT_SCT2(3, Y7)
+
+	// Mins: Y0..Y3 = per p, dword r = m[2p], m[2p+1] of row r.
+	VEXTRACTI128 $1, Y0, X4
+	VPMOVZXBW    X4, Y4
+	VEXTRACTI128 $1, Y1, X5
+	VPMOVZXBW    X5, Y5
+	VEXTRACTI128 $1, Y2, X6
+	VPMOVZXBW    X6, Y6
+	VEXTRACTI128 $1, Y3, X7
+	VPMOVZXBW    X7, Y7
+	VPUNPCKLDQ   Y5, Y4, Y8
+	VPUNPCKHDQ   Y5, Y4, Y9
+	VPUNPCKLDQ   Y7, Y6, Y10
+	VPUNPCKHDQ   Y7, Y6, Y11
+	VPUNPCKLQDQ  Y10, Y8, Y0
+	VPUNPCKHQDQ  Y10, Y8, Y1
+	VPUNPCKLQDQ  Y11, Y9, Y2
+	VPUNPCKHQDQ  Y11, Y9, Y3
+	LEAQ         (BX)(R11*4), R14
+	G8_TOKSETUP(0, (BX))
+	G8_TOKSETUP(1, (BX)(R11*1))
+	G8_TOKSETUP(2, (BX)(R12*1))
+	G8_TOKSETUP(3, (BX)(R13*1))
+	G8_TOKSETUP(4, (R14))
+	G8_TOKSETUP(5, (R14)(R11*1))
+	G8_TOKSETUP(6, (R14)(R12*1))
+	G8_TOKSETUP(7, (R14)(R13*1))
+
+	// Quants, per 64 elements p: AX/CX = rows 0/4 + 32p, R8 = x + 64p
+	// (tokens 0..3), R14 = R8 + 4*xStride (tokens 4..7), DX = 64p.
+	MOVQ SI, AX
+	MOVQ DI, CX
+	MOVQ BX, R8
+	MOVQ $0, DX
+
+g8p:
+	VMOVDQU rpk0f<>(SB), Y12
+	G8_HALF(0)
+	G8_HALF(1)
+	G8_SUB(G8_LOB, 4, KT_SCT)
+	G8_SUB(G8_HIB, 36, (KT_SCT+32))
+	ADDQ $32, AX
+	ADDQ $32, CX
+	ADDQ $64, R8
+	ADDQ $64, R14
+	ADDQ $64, DX
+	CMPQ DX, $256
+	JNE  g8p
+
+	G8_FOLD(0)
+	G8_FOLD(1)
+	G8_FOLD(2)
+	G8_FOLD(3)
+	G8_FOLD(4)
+	G8_FOLD(5)
+	G8_FOLD(6)
+	G8_FOLD(7)
+
+	MOVQ G8_PF(SP), R14
+	ADDQ $144, SI
+	ADDQ $144, DI
+	ADDQ $292, BX
+	DECQ G8_NB(SP)
+	JNZ  g8block
+
+	MOVQ G8_OUT(SP), AX
+	MOVQ outStride+40(FP), CX
+	G8_OUTT(0)
+	G8_OUTT(1)
+	G8_OUTT(2)
+	G8_OUTT(3)
+	G8_OUTT(4)
+	G8_OUTT(5)
+	G8_OUTT(6)
+	G8_OUTT(7)
+
+	ADDQ $32, G8_OUT(SP)
+	MOVQ G8_W(SP), AX
+	LEAQ (AX)(R9*8), AX
+	MOVQ AX, G8_W(SP)
+	DECQ G8_GROUPS(SP)
+	JNZ  g8group
+	VZEROUPPER
+	RET
+
 // ---------------------------------------------------------------- Q4_0
 //
 // Per block, sum = Σ q*a - 8*Σa over the 32 elements (q the unsigned

@@ -153,7 +153,7 @@ func TestRepackDotRowsN(t *testing.T) {
 					n := nb * bs
 					for _, rows := range []int{8, 16, 24, 40} {
 						w := shifted(randWeights(rng, typ, n, rows), nb%5)
-						for _, ntok := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12} {
+						for _, ntok := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17} {
 							// All gemm rows a product of ntok tokens has, and
 							// fewer (a batch whose later rows are other
 							// sequences' single tokens: gemv order, in fours).
