@@ -15,8 +15,8 @@ import (
 // variable so that tests can switch the kernels off.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 
-// useMultiToken selects the four-token kernels in DotRowsFastN (tests and
-// benchmarks switch it off to compare).
+// useMultiToken selects the eight- and four-token kernels in DotRowsFastN
+// (tests and benchmarks switch it off to compare).
 var useMultiToken = true
 
 // useQ8Tile selects the 2-row × 4-token Q8_0 kernel in DotRowsFastN
@@ -104,6 +104,25 @@ func dotRows4Q8_0AVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb
 //go:noescape
 func dotRows2x4Q8_0AVX2(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, pairs, nb int)
 
+// dotRows8Q6KAVX2 is dotRows4Q6KAVX2 for eight tokens (batched decoding of
+// eight sequences): each super-block is unpacked once for all eight, with
+// the same steps per result.
+//
+//go:noescape
+func dotRows8Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// fastKernel8 returns the eight-token kernel for t, if there is one; the
+// same conditions as fastKernel4.
+func fastKernel8(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
+	if !useAVX2 || !useMultiToken {
+		return nil
+	}
+	if t == gguf.TypeQ6_K {
+		return dotRows8Q6KAVX2
+	}
+	return nil
+}
+
 // fastKernel4 returns the four-token kernel for t, if there is one.
 func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStride, rows, nb int) {
 	if !useAVX2 || !useMultiToken {
@@ -124,7 +143,8 @@ func fastKernel4(t gguf.Type) func(w, x *byte, xStride int, out *float32, outStr
 // ntok and r < rows it sets out[t*outStride+r] to the dot product of weight
 // row r with the activation row x[t*xStride:], bit-identical to
 // quant.DotRows on each. Weight blocks are decoded once for several tokens
-// where a multi-token kernel exists (prompt processing). It returns false,
+// where a multi-token kernel exists (prompt processing, batched decoding):
+// Q6_K in groups of eight tokens, then of four. It returns false,
 // touching nothing, where DotRowsFast would.
 func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok int, out []float32, outStride int) bool {
 	k, elems, wb, xb := fastKernel(t)
@@ -143,6 +163,12 @@ func DotRowsFastN(t gguf.Type, n int, w []byte, rows int, x []byte, xStride, nto
 		panic("kernels: DotRowsFastN: " + t.String() + " buffers too short")
 	}
 	tok := 0
+	if k8 := fastKernel8(t); k8 != nil {
+		wp := unsafe.SliceData(w)
+		for ; tok+8 <= ntok; tok += 8 {
+			k8(wp, &x[tok*xStride], xStride, &out[tok*outStride], 4*outStride, rows, nb)
+		}
+	}
 	if k4 := fastKernel4(t); k4 != nil {
 		wp := unsafe.SliceData(w)
 		pairs := 0

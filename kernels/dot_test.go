@@ -345,3 +345,134 @@ func BenchmarkDotRowsN(b *testing.B) {
 		})
 	}
 }
+
+// q6kExtremeWeights returns rows Q6_K rows whose quants are all 63 and
+// whose scales are all -128 (the largest products), with d = 1e-3.
+func q6kExtremeWeights(n, rows int) []byte {
+	w := make([]byte, quant.RowBytes(gguf.TypeQ6_K, n)*rows)
+	for b := 0; b < len(w); b += 210 {
+		for i := 0; i < 192; i++ {
+			w[b+i] = 0xff
+		}
+		for i := 192; i < 208; i++ {
+			w[b+i] = 0x80
+		}
+		binary.LittleEndian.PutUint16(w[b+208:], quant.FP32ToFP16(1e-3))
+	}
+	return w
+}
+
+// q8kExtremeActivations returns a Q8_K row of n values all -128 (with
+// matching block sums), d = 0.5.
+func q8kExtremeActivations(n int) []byte {
+	x := make([]byte, quant.RowBytes(gguf.TypeQ8_K, n))
+	bsum := int16(-128 * 16)
+	for b := 0; b < len(x); b += 292 {
+		binary.LittleEndian.PutUint32(x[b:], math.Float32bits(0.5))
+		for i := 4; i < 260; i++ {
+			x[b+i] = 0x80
+		}
+		for j := 0; j < 16; j++ {
+			binary.LittleEndian.PutUint16(x[b+260+2*j:], uint16(bsum))
+		}
+	}
+	return x
+}
+
+// TestDotRowsFastNQ6KBatches covers the eight-token Q6_K kernel (and the
+// four- and one-token kernels after it) in DotRowsFastN: token counts of 8
+// to 17, row lengths up to 4096, random and extreme blocks (all quants 63,
+// scales -128, activations -128), bit for bit against quant.DotRows.
+func TestDotRowsFastNQ6KBatches(t *testing.T) {
+	const typ = gguf.TypeQ6_K
+	if k, _, _, _ := fastKernel(typ); k == nil {
+		t.Skip("no fast kernel for Q6_K here")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	const sentinel = 0x7fc0beef
+	for _, extreme := range []bool{false, true} {
+		for _, n := range []int{256, 512, 1024, 4352} {
+			xrb := quant.RowBytes(gguf.TypeQ8_K, n)
+			for _, rows := range []int{1, 3, 8, 17} {
+				for _, ntok := range []int{8, 9, 12, 13, 16, 17} {
+					var w []byte
+					if extreme {
+						w = q6kExtremeWeights(n, rows)
+					} else {
+						w = randWeights(rng, typ, n, rows)
+					}
+					w = shifted(w, ntok%4)
+					xStride := xrb + 4*(ntok%3)
+					x := make([]byte, 0, ntok*xStride)
+					for tok := 0; tok < ntok; tok++ {
+						if extreme && tok%2 == 0 {
+							x = append(x, q8kExtremeActivations(n)...)
+						} else {
+							x = append(x, randActivations(rng, typ, n)...)
+						}
+						x = append(x, make([]byte, xStride-xrb)...)
+					}
+					x = shifted(x, 3)
+					outStride := rows + 1
+					out := make([]float32, ntok*outStride)
+					for i := range out {
+						out[i] = math.Float32frombits(sentinel)
+					}
+					if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
+						t.Fatalf("DotRowsFastN refused n=%d", n)
+					}
+					want := make([]float32, rows)
+					for tok := 0; tok < ntok; tok++ {
+						quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
+						for r := 0; r < outStride; r++ {
+							g := math.Float32bits(out[tok*outStride+r])
+							if r >= rows {
+								if g != sentinel {
+									t.Fatalf("n=%d rows=%d ntok=%d: gap of token %d overwritten", n, rows, ntok, tok)
+								}
+								continue
+							}
+							if g != math.Float32bits(want[r]) {
+								t.Fatalf("extreme=%v n=%d rows=%d ntok=%d token %d row %d: asm %v (%#x), generic %v (%#x)",
+									extreme, n, rows, ntok, tok, r, out[tok*outStride+r], g, want[r], math.Float32bits(want[r]))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkDotRows8 compares one pass of DotRowsFastN over eight tokens
+// (the eight-token kernel where there is one) with two passes over four
+// (the four-token kernel): 256 rows in cache, as GB/s of weight bytes
+// times tokens.
+func BenchmarkDotRows8(b *testing.B) {
+	const rows, ntok = 256, 8
+	typ := gguf.TypeQ6_K
+	for _, n := range []int{1024, 4096} {
+		for _, split := range []int{8, 4} {
+			b.Run(fmt.Sprintf("%s/n=%d/%dtok", typ, n, split), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(3, 4))
+				w := randWeights(rng, typ, n, rows)
+				var x []byte
+				for tok := 0; tok < ntok; tok++ {
+					x = append(x, randActivations(rng, typ, n)...)
+				}
+				xStride := len(x) / ntok
+				out := make([]float32, rows*ntok)
+				b.SetBytes(int64(len(w) * ntok))
+				for b.Loop() {
+					for tok := 0; tok < ntok; tok += split {
+						if !DotRowsFastN(typ, n, w, rows, x[tok*xStride:], xStride, split, out[tok*rows:], rows) {
+							for t := tok; t < tok+split; t++ {
+								quant.DotRows(typ, n, w, rows, x[t*xStride:(t+1)*xStride], out[t*rows:(t+1)*rows])
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,229 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Eight-token form of the Q6_K row dot, for batched decoding of eight
+// sequences: each weight super-block is unpacked once and multiplied with
+// the Q8_K blocks of eight activation rows. Every (row, token) result takes
+// exactly the steps of dotRowsQ6KAVX2 and dotRows4Q6KAVX2 (the integer sum
+// of a super-block is exact; the float conversion, the FMA into the 8-lane
+// accumulator and the final horizontal sum are the same), so results are
+// bit-identical.
+//
+// func dotRows8Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// x points at token 0's activation row, token t's at x + t*xStride;
+// out[t*outStride + r] receives row r's dot with token t (strides in bytes).
+//
+// Registers in the block loop: Y0-Y7 sumi of tokens 0-7; Y8-Y11 the four
+// unpacked quant vectors of the current half; Y14, Y15 the int16 scales of
+// the first two of them; Y12, Y13 temporaries. SI weights, BX token 0's
+// block, R14 token 4's block, R11/R12/R13 = 1/2/3 × xStride, R9 blocks left.
+//
+// Frame: acc_t at 32*t(SP) (t < 8), the int16 scales of quant vectors 2 and
+// 3 of the current half at 256(SP) and 288(SP), the weight block's d
+// broadcast at 320(SP).
+//
+// q8shuf<>+16*k broadcasts scale byte k to 16 bytes (8 int16 after the sign
+// extension); q8m*<> are the byte masks of the unpacking.
+
+DATA q8shuf<>+0x00(SB)/8, $0x0000000000000000
+DATA q8shuf<>+0x08(SB)/8, $0x0101010101010101
+DATA q8shuf<>+0x10(SB)/8, $0x0202020202020202
+DATA q8shuf<>+0x18(SB)/8, $0x0303030303030303
+DATA q8shuf<>+0x20(SB)/8, $0x0404040404040404
+DATA q8shuf<>+0x28(SB)/8, $0x0505050505050505
+DATA q8shuf<>+0x30(SB)/8, $0x0606060606060606
+DATA q8shuf<>+0x38(SB)/8, $0x0707070707070707
+DATA q8shuf<>+0x40(SB)/8, $0x0808080808080808
+DATA q8shuf<>+0x48(SB)/8, $0x0909090909090909
+DATA q8shuf<>+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA q8shuf<>+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
+DATA q8shuf<>+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA q8shuf<>+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA q8shuf<>+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
+DATA q8shuf<>+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL q8shuf<>(SB), RODATA|NOPTR, $128
+
+#define Q8MASK(name, v) \
+	DATA name<>+0(SB)/8, v \
+	DATA name<>+8(SB)/8, v \
+	DATA name<>+16(SB)/8, v \
+	DATA name<>+24(SB)/8, v \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
+
+Q8MASK(q8m0f, $0x0f0f0f0f0f0f0f0f)
+Q8MASK(q8m03, $0x0303030303030303)
+Q8MASK(q8m0c, $0x0c0c0c0c0c0c0c0c)
+Q8MASK(q8m30, $0x3030303030303030)
+Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
+
+// Bytes ahead of the current weight block that are prefetched: the weights
+// stream from memory in real use.
+#define Q6K8_PF 1024
+
+#define HSUM8_8(y, x, xt, xs) \
+	VEXTRACTF128 $1, y, xt \
+	VADDPS       x, xt, xt \
+	VMOVHLPS     xt, xt, xs \
+	VADDPS       xs, xt, xt \
+	VMOVSHDUP    xt, xs \
+	VADDSS       xs, xt, xt
+
+// Q6K8_INIT(y, xb): sumi_t (y) starts at -32 * (bsums . scales) pairwise
+// (Y8 = -32 * scales as int16, exact: |32 * scale| <= 4096). The integer
+// sum is the one of the other kernels; only its grouping differs.
+#define Q6K8_INIT(y, xb) \
+	VPMADDWD 260 xb, Y8, y
+
+// Q6K8_TOK: sumi_t (y) += sum over k of scale_k * maddubs(q_k, q8_t[32k]).
+#define Q6K8_TOK(y, h, xb) \
+	VPMADDUBSW (4+128*h) xb, Y8, Y12 \
+	VPMADDWD   Y12, Y14, Y12 \
+	VPMADDUBSW (4+128*h+32) xb, Y9, Y13 \
+	VPMADDWD   Y13, Y15, Y13 \
+	VPADDD     Y12, Y13, Y12 \
+	VPADDD     Y12, y, y \
+	VPMADDUBSW (4+128*h+64) xb, Y10, Y12 \
+	VPMADDWD   256(SP), Y12, Y12 \
+	VPMADDUBSW (4+128*h+96) xb, Y11, Y13 \
+	VPMADDWD   288(SP), Y13, Y13 \
+	VPADDD     Y12, Y13, Y12 \
+	VPADDD     Y12, y, y
+
+// Q6K8_HALF(h): unpack the 128 quants of half h (ql at 64h, qh at 128+32h)
+// into Y8-Y11, their scales into Y14, Y15 and the frame, then the eight
+// tokens.
+#define Q6K8_HALF(h) \
+	VMOVDQU   (64*h)(SI), Y12 \
+	VMOVDQU   (64*h+32)(SI), Y13 \
+	VMOVDQU   (128+32*h)(SI), Y14 \
+	VPAND     q8m0f<>(SB), Y12, Y8 \
+	VPAND     q8m03<>(SB), Y14, Y15 \
+	VPSLLW    $4, Y15, Y15 \
+	VPOR      Y15, Y8, Y8 \
+	VPAND     q8m0f<>(SB), Y13, Y9 \
+	VPAND     q8m0c<>(SB), Y14, Y15 \
+	VPSLLW    $2, Y15, Y15 \
+	VPOR      Y15, Y9, Y9 \
+	VPSRLW    $4, Y12, Y10 \
+	VPAND     q8m0f<>(SB), Y10, Y10 \
+	VPAND     q8m30<>(SB), Y14, Y15 \
+	VPOR      Y15, Y10, Y10 \
+	VPSRLW    $4, Y13, Y11 \
+	VPAND     q8m0f<>(SB), Y11, Y11 \
+	VPAND     q8mc0<>(SB), Y14, Y15 \
+	VPSRLW    $2, Y15, Y15 \
+	VPOR      Y15, Y11, Y11 \
+	VMOVDQU   192(SI), X15 \
+	VPSHUFB   q8shuf<>+(64*h+32)(SB), X15, X12 \
+	VPMOVSXBW X12, Y12 \
+	VMOVDQU   Y12, 256(SP) \
+	VPSHUFB   q8shuf<>+(64*h+48)(SB), X15, X13 \
+	VPMOVSXBW X13, Y13 \
+	VMOVDQU   Y13, 288(SP) \
+	VPSHUFB   q8shuf<>+(64*h)(SB), X15, X14 \
+	VPMOVSXBW X14, Y14 \
+	VPSHUFB   q8shuf<>+(64*h+16)(SB), X15, X15 \
+	VPMOVSXBW X15, Y15 \
+	Q6K8_TOK(Y0, h, (BX)) \
+	Q6K8_TOK(Y1, h, (BX)(R11*1)) \
+	Q6K8_TOK(Y2, h, (BX)(R12*1)) \
+	Q6K8_TOK(Y3, h, (BX)(R13*1)) \
+	Q6K8_TOK(Y4, h, (R14)) \
+	Q6K8_TOK(Y5, h, (R14)(R11*1)) \
+	Q6K8_TOK(Y6, h, (R14)(R12*1)) \
+	Q6K8_TOK(Y7, h, (R14)(R13*1))
+
+// Q6K8_ACC(t, y, xb): acc_t += float(sumi_t) * d_t, d_t = y.d * dw (dw
+// broadcast at 320(SP)): the same single-precision product in every lane.
+#define Q6K8_ACC(t, y, xb) \
+	VCVTDQ2PS    y, y \
+	VBROADCASTSS xb, Y12 \
+	VMULPS       320(SP), Y12, Y12 \
+	VMOVUPS      (32*t)(SP), Y13 \
+	VFMADD231PS  y, Y12, Y13 \
+	VMOVUPS      Y13, (32*t)(SP)
+
+#define Q6K8_OUT(t, dst) \
+	VMOVUPS (32*t)(SP), Y0 \
+	HSUM8_8(Y0, X0, X2, X3) \
+	VMOVSS  X2, dst
+
+TEXT ·dotRows8Q6KAVX2(SB), $352-56
+	MOVQ w+0(FP), SI
+	MOVQ xStride+16(FP), R11
+	MOVQ out+24(FP), DX
+	MOVQ outStride+32(FP), CX
+	MOVQ rows+40(FP), R8
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+
+q6k8row:
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS Y0, 96(SP)
+	VMOVUPS Y0, 128(SP)
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS Y0, 192(SP)
+	VMOVUPS Y0, 224(SP)
+	MOVQ    x+8(FP), BX
+	LEAQ    (BX)(R11*4), R14
+	MOVQ    nb+48(FP), R9
+
+q6k8block:
+	PREFETCHT0 (Q6K8_PF)(SI)
+	PREFETCHT0 (Q6K8_PF+64)(SI)
+	PREFETCHT0 (Q6K8_PF+128)(SI)
+	PREFETCHT0 (Q6K8_PF+192)(SI)
+	MOVWLZX   208(SI), AX
+	VMOVD     AX, X9
+	VCVTPH2PS X9, X9
+	VBROADCASTSS X9, Y9
+	VMOVUPS   Y9, 320(SP)
+	VPMOVSXBW 192(SI), Y8
+	VPSLLW    $5, Y8, Y8
+	VPXOR     Y9, Y9, Y9
+	VPSUBW    Y8, Y9, Y8
+	Q6K8_INIT(Y0, (BX))
+	Q6K8_INIT(Y1, (BX)(R11*1))
+	Q6K8_INIT(Y2, (BX)(R12*1))
+	Q6K8_INIT(Y3, (BX)(R13*1))
+	Q6K8_INIT(Y4, (R14))
+	Q6K8_INIT(Y5, (R14)(R11*1))
+	Q6K8_INIT(Y6, (R14)(R12*1))
+	Q6K8_INIT(Y7, (R14)(R13*1))
+	Q6K8_HALF(0)
+	Q6K8_HALF(1)
+	Q6K8_ACC(0, Y0, (BX))
+	Q6K8_ACC(1, Y1, (BX)(R11*1))
+	Q6K8_ACC(2, Y2, (BX)(R12*1))
+	Q6K8_ACC(3, Y3, (BX)(R13*1))
+	Q6K8_ACC(4, Y4, (R14))
+	Q6K8_ACC(5, Y5, (R14)(R11*1))
+	Q6K8_ACC(6, Y6, (R14)(R12*1))
+	Q6K8_ACC(7, Y7, (R14)(R13*1))
+
+	ADDQ $210, SI
+	ADDQ $292, BX
+	ADDQ $292, R14
+	DECQ R9
+	JNZ  q6k8block
+
+	Q6K8_OUT(0, (DX))
+	Q6K8_OUT(1, (DX)(CX*1))
+	LEAQ (DX)(CX*2), AX
+	Q6K8_OUT(2, (AX))
+	Q6K8_OUT(3, (AX)(CX*1))
+	LEAQ (AX)(CX*2), AX
+	Q6K8_OUT(4, (AX))
+	Q6K8_OUT(5, (AX)(CX*1))
+	LEAQ (AX)(CX*2), AX
+	Q6K8_OUT(6, (AX))
+	Q6K8_OUT(7, (AX)(CX*1))
+	ADDQ $4, DX
+	DECQ R8
+	JNZ  q6k8row
+	VZEROUPPER
+	RET
