@@ -432,7 +432,59 @@ type Decoder struct {
 	RopeFreqs []float32
 	Layers    []DecoderLayer
 
-	buf struct{ x, xn, q, k, v, at, o, g, u, logits, sel, rope []float32 }
+	buf   struct{ x, xn, q, k, v, at, o, g, u, logits, sel, rope []float32 }
+	heads headPrep
+}
+
+// headPrep is the work of a layer between its q/k/v products and its
+// attention, per batch row (chunk i = row i): the per-head norms and the
+// rotation of the row's query and key heads, and the store of its keys
+// and values in the cache. Rows are independent, so a batch's rows are
+// shared among the pool's threads.
+type headPrep struct {
+	c                 *Cache
+	b                 *Batch
+	li                int
+	q, k, v, ropes    []float32
+	qNorm, kNorm      []float32
+	heads, kvHeads, d int
+	ropeDims          int
+	eps               float32
+	rope              func(x, cache []float32, nDims int)
+}
+
+func (t *headPrep) RunChunk(_, i int) {
+	D, qd, kvd := t.d, t.heads*t.d, t.kvHeads*t.d
+	rc := t.ropes[i*t.ropeDims : (i+1)*t.ropeDims]
+	for h := 0; h < t.heads; h++ {
+		qh := t.q[i*qd+h*D : i*qd+(h+1)*D]
+		if t.qNorm != nil {
+			kernels.RMSNorm(qh, qh, t.qNorm, t.eps)
+		}
+		t.rope(qh, rc, t.ropeDims)
+	}
+	for h := 0; h < t.kvHeads; h++ {
+		kh := t.k[i*kvd+h*D : i*kvd+(h+1)*D]
+		if t.kNorm != nil {
+			kernels.RMSNorm(kh, kh, t.kNorm, t.eps)
+		}
+		t.rope(kh, rc, t.ropeDims)
+	}
+	StoreKV(t.c, t.li, t.b, i, t.k, t.v)
+}
+
+// run does the n rows, on the pool's threads when there are several (a
+// q8_0 cache's store uses the cache's one scratch row, so its rows run
+// in turn), and drops the task's references.
+func (t *headPrep) run(pool *kernels.Pool, n int) {
+	if n == 1 || t.c.Type == KVQ8_0 {
+		for i := 0; i < n; i++ {
+			t.RunChunk(0, i)
+		}
+	} else {
+		pool.RunTask(n, t)
+	}
+	*t = headPrep{}
 }
 
 // Base is what a model holds besides its weights: the hyperparameters,
@@ -651,24 +703,9 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 			AddBias(v, l.VBias, n)
 		}
 		TraceTensor("Vcur", li, v)
-		for i := 0; i < n; i++ {
-			rc := ropes[i*p.RopeDims : (i+1)*p.RopeDims]
-			for h := 0; h < p.Heads; h++ {
-				qh := q[i*qd+h*D : i*qd+(h+1)*D]
-				if l.QNorm != nil {
-					kernels.RMSNorm(qh, qh, l.QNorm, p.Eps)
-				}
-				rope(qh, rc, p.RopeDims)
-			}
-			for h := 0; h < p.KVHeads; h++ {
-				kh := k[i*kvd+h*D : i*kvd+(h+1)*D]
-				if l.KNorm != nil {
-					kernels.RMSNorm(kh, kh, l.KNorm, p.Eps)
-				}
-				rope(kh, rc, p.RopeDims)
-			}
-			StoreKV(c, li, b, i, k, v)
-		}
+		m.heads = headPrep{c: c, b: b, li: li, q: q, k: k, v: v, ropes: ropes, qNorm: l.QNorm, kNorm: l.KNorm,
+			heads: p.Heads, kvHeads: p.KVHeads, d: D, ropeDims: p.RopeDims, eps: p.Eps, rope: rope}
+		m.heads.run(m.Pool, n)
 		TraceTensor("Qcur", li, q)
 		TraceTensor("Kcur", li, k)
 		m.Att.Run(m.Pool, c, li, b, q, at, p.Heads, p.KVHeads, D, scale, 0)
