@@ -18,6 +18,41 @@ func TestGreedyPicksFirstMax(t *testing.T) {
 	}
 }
 
+// Greedy's interleaved maxima give the plain scan's answer: the first
+// index of the largest logit (NaNs never win, a NaN first entry does),
+// for every length and with many ties.
+func TestGreedyAsScan(t *testing.T) {
+	scan := func(l []float32) int32 {
+		best := 0
+		for i, v := range l {
+			if v > l[best] {
+				best = i
+			}
+		}
+		return int32(best)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for iter := 0; iter < 3000; iter++ {
+		l := make([]float32, 1+rng.IntN(40))
+		for i := range l {
+			switch rng.IntN(8) {
+			case 0:
+				l[i] = float32(math.NaN())
+			case 1:
+				l[i] = float32(math.Copysign(0, -1))
+			default:
+				l[i] = float32(rng.IntN(5)) // ties
+			}
+		}
+		if got, want := Greedy(l), scan(l); got != want {
+			t.Fatalf("Greedy(%v) = %d, want %d", l, got, want)
+		}
+	}
+	if Greedy(nil) != 0 {
+		t.Fatal("Greedy(nil) != 0")
+	}
+}
+
 func TestSeedReproducible(t *testing.T) {
 	logits := make([]float32, 100)
 	for i := range logits {
