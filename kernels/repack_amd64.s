@@ -753,6 +753,24 @@ ktblocknext:
 	VPMADDUBSW   tmp, Y12, tmp \
 	VPADDW       tmp, acc, acc
 
+// G8_T0: G8_T for the first four elements of a sub-block: acc = the
+// products.
+#define G8_T0(acc, o, xb) \
+	VPBROADCASTD o xb, acc \
+	VPMADDUBSW   acc, Y12, acc
+
+// G8_K0: G8_K for the first four elements of a sub-block.
+#define G8_K0(q, o) \
+	VMOVDQU q(SP), Y12 \
+	G8_T0(Y4, o, (R8)) \
+	G8_T0(Y5, o, (R8)(R11*1)) \
+	G8_T0(Y6, o, (R8)(R12*1)) \
+	G8_T0(Y7, o, (R8)(R13*1)) \
+	G8_T0(Y8, o, (R14)) \
+	G8_T0(Y9, o, (R14)(R11*1)) \
+	G8_T0(Y10, o, (R14)(R12*1)) \
+	G8_T0(Y11, o, (R14)(R13*1))
+
 // G8_K(q, o): the eight tokens' products with the nibbles at q(SP),
 // activation bytes at offset o of each token's p.
 #define G8_K(q, o) \
@@ -771,15 +789,7 @@ ktblocknext:
 // int16 sums over its 32 elements, times the rows' scales (sc: KT_SCT
 // offset of the sub-block's), added to the tokens' super-block sums.
 #define G8_SUB(nib, o0, sc) \
-	VPXOR Y4, Y4, Y4 \
-	VPXOR Y5, Y5, Y5 \
-	VPXOR Y6, Y6, Y6 \
-	VPXOR Y7, Y7, Y7 \
-	VPXOR Y8, Y8, Y8 \
-	VPXOR Y9, Y9, Y9 \
-	VPXOR Y10, Y10, Y10 \
-	VPXOR Y11, Y11, Y11 \
-	G8_K((nib+32*0), o0) \
+	G8_K0((nib+32*0), o0) \
 	G8_K((nib+32*1), (o0+4)) \
 	G8_K((nib+32*2), (o0+8)) \
 	G8_K((nib+32*3), (o0+12)) \
