@@ -79,7 +79,9 @@ func checkBatchAsAlone(t *testing.T, m model.Model) {
 	t.Helper()
 	vocab := m.Info().Vocab
 	tok := func(s, i int) int32 { return int32((37*s + 11*i + 5) % vocab) }
-	lens := []int{9, 6, 1, 3, 70} // 70: the tiled attention path (kernels.TiledMinRows)
+	// 70: the tiled attention path (kernels.TiledMinRows); nine sequences:
+	// the decode pass multiplies eight single tokens at once.
+	lens := []int{9, 6, 1, 3, 70, 2, 1, 5, 4}
 	var first []seqRun
 	for s, n := range lens {
 		r := seqRun{pos: 0}
