@@ -176,3 +176,14 @@ func ropeNeoxGeneric(x []float32, cache []float32, from, nDims int) {
 		x[i/2+h] = quant.FMA32(x0, s, x1*c)
 	}
 }
+
+// maxNonNaNGeneric is MaxNonNaN's Go twin.
+func maxNonNaNGeneric(x []float32, init float32) float32 {
+	m := init
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}

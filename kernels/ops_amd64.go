@@ -33,3 +33,20 @@ func softMaxTile(x []float32, m float32) float64 {
 	}
 	return softMaxTileAVX2(unsafe.SliceData(x), len(x)&^7, m)
 }
+
+//go:noescape
+func maxNonNaNAVX(x *float32, n int, init float32) float32
+
+// MaxNonNaN returns the largest of init (not a NaN) and the elements of x
+// that are not NaNs, as maxNonNaNGeneric does.
+func MaxNonNaN(x []float32, init float32) float32 {
+	if !useAVX2 {
+		return maxNonNaNGeneric(x, init)
+	}
+	n := len(x) &^ 31
+	m := init
+	if n > 0 {
+		m = maxNonNaNAVX(unsafe.SliceData(x), n, init)
+	}
+	return maxNonNaNGeneric(x[n:], m)
+}

@@ -209,3 +209,42 @@ smloop:
 	VMOVSD       X14, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func maxNonNaNAVX(x *float32, n int, init float32) float32
+// n a positive multiple of 32. VMAXPS returns its second source when
+// either is a NaN, so with the running maximum there a NaN element leaves
+// it unchanged; equal values keep it (only ±0 can differ, and they
+// compare equal).
+TEXT ·maxNonNaNAVX(SB), NOSPLIT, $0-28
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS init+16(FP), Y0
+	VMOVAPS      Y0, Y1
+	VMOVAPS      Y0, Y2
+	VMOVAPS      Y0, Y3
+
+maxloop:
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VMAXPS  Y0, Y4, Y0
+	VMAXPS  Y1, Y5, Y1
+	VMAXPS  Y2, Y6, Y2
+	VMAXPS  Y3, Y7, Y3
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JNZ     maxloop
+
+	VMAXPS       Y0, Y1, Y0
+	VMAXPS       Y2, Y3, Y2
+	VMAXPS       Y0, Y2, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X0, X1, X0
+	VPERMILPS    $0x4E, X0, X1
+	VMAXPS       X0, X1, X0
+	VPERMILPS    $0xB1, X0, X1
+	VMAXPS       X0, X1, X0
+	VZEROUPPER
+	MOVSS        X0, ret+24(FP)
+	RET

@@ -189,3 +189,45 @@ func TestRope(t *testing.T) {
 		}
 	}
 }
+
+// MaxNonNaN (AVX) returns what its Go twin returns, bit for bit, over
+// lengths around the 32-element blocks, with NaNs, infinities and zeros of
+// both signs among the elements.
+func TestMaxNonNaN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	for iter := 0; iter < 4000; iter++ {
+		x := make([]float32, rng.IntN(200))
+		for i := range x {
+			if rng.IntN(6) == 0 {
+				x[i] = special[rng.IntN(len(special))]
+			} else {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		init := float32(rng.NormFloat64())
+		if iter%3 == 0 {
+			init = special[1+rng.IntN(len(special)-1)]
+		}
+		got, want := MaxNonNaN(x, init), maxNonNaNGeneric(x, init)
+		if got != want || (got == 0 && math.Signbit(float64(got)) != math.Signbit(float64(want)) && !hasBothZeros(x, init)) {
+			t.Fatalf("MaxNonNaN(%v, %v) = %v, want %v", x, init, got, want)
+		}
+	}
+}
+
+// hasBothZeros says whether +0 and -0 are both candidates, when a maximum
+// of 0 may have either sign.
+func hasBothZeros(x []float32, init float32) bool {
+	var pos, neg bool
+	for _, v := range append([]float32{init}, x...) {
+		if v == 0 {
+			if math.Signbit(float64(v)) {
+				neg = true
+			} else {
+				pos = true
+			}
+		}
+	}
+	return pos && neg
+}

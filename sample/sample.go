@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/hearthlm/hearth/kernels"
 )
 
 // Params configures a Sampler. The zero value is greedy decoding.
@@ -50,44 +52,20 @@ func New(p Params) *Sampler {
 
 // Greedy returns the index of the largest logit (the lowest index on ties).
 func Greedy(logits []float32) int32 {
-	if len(logits) == 0 {
+	// Nothing is larger than a NaN first logit; otherwise the largest of
+	// the others that are not NaNs (vectorized), then its first index
+	// (+0 and -0 compare equal, so the first zero of either sign, as a
+	// scan keeping the first of equal maxima finds).
+	if len(logits) == 0 || logits[0] != logits[0] {
 		return 0
 	}
-	// Four running maxima over interleaved entries (the loop is bound by
-	// the comparison chain otherwise), merged by value, then index.
-	var bv [4]float32
-	var bi [4]int
-	for j := range bv {
-		bv[j], bi[j] = logits[0], 0
-	}
-	i := 0
-	for ; i+4 <= len(logits); i += 4 {
-		l := logits[i : i+4 : i+4]
-		if l[0] > bv[0] {
-			bv[0], bi[0] = l[0], i
-		}
-		if l[1] > bv[1] {
-			bv[1], bi[1] = l[1], i+1
-		}
-		if l[2] > bv[2] {
-			bv[2], bi[2] = l[2], i+2
-		}
-		if l[3] > bv[3] {
-			bv[3], bi[3] = l[3], i+3
+	m := kernels.MaxNonNaN(logits[1:], logits[0])
+	for i, v := range logits {
+		if v == m {
+			return int32(i)
 		}
 	}
-	for ; i < len(logits); i++ {
-		if logits[i] > bv[0] {
-			bv[0], bi[0] = logits[i], i
-		}
-	}
-	best := bi[0]
-	for j := 1; j < 4; j++ {
-		if bv[j] > logits[best] || (bv[j] == logits[best] && bi[j] < best) {
-			best = bi[j]
-		}
-	}
-	return int32(best)
+	return 0
 }
 
 // Sample picks a token. history holds the tokens so far (prompt and
