@@ -255,7 +255,6 @@ func ExampleDotRowsFast() {
 // for bit; the gaps between output rows must stay untouched.
 func TestDotRowsFastNMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	const sentinel = 0x7fc0beef
 	for _, typ := range dotTypes {
 		t.Run(typ.String(), func(t *testing.T) {
 			if k, _, _, _ := fastKernel(typ); k == nil {
@@ -278,32 +277,7 @@ func TestDotRowsFastNMatchesGeneric(t *testing.T) {
 							x = append(x, randActivations(rng, typ, n)...)
 							x = append(x, make([]byte, xStride-xrb)...)
 						}
-						x = shifted(x, 1)
-						outStride := rows + 2
-						out := make([]float32, ntok*outStride)
-						for i := range out {
-							out[i] = math.Float32frombits(sentinel)
-						}
-						if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
-							t.Fatalf("DotRowsFastN refused n=%d", n)
-						}
-						want := make([]float32, rows)
-						for tok := 0; tok < ntok; tok++ {
-							quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
-							for r := 0; r < outStride; r++ {
-								g := math.Float32bits(out[tok*outStride+r])
-								if r >= rows {
-									if g != sentinel {
-										t.Fatalf("n=%d rows=%d ntok=%d: gap %d of token %d overwritten", n, rows, ntok, r, tok)
-									}
-									continue
-								}
-								if g != math.Float32bits(want[r]) {
-									t.Fatalf("n=%d rows=%d ntok=%d token %d row %d: asm %v, generic %v",
-										n, rows, ntok, tok, r, out[tok*outStride+r], want[r])
-								}
-							}
-						}
+						checkDotRowsN(t, typ, n, w, rows, shifted(x, 1), xStride, xrb, ntok, rows+2, "")
 					}
 				}
 			}
@@ -389,7 +363,6 @@ func TestDotRowsFastNQ6KBatches(t *testing.T) {
 		t.Skip("no fast kernel for Q6_K here")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	const sentinel = 0x7fc0beef
 	for _, extreme := range []bool{false, true} {
 		for _, n := range []int{256, 512, 1024, 4352} {
 			xrb := quant.RowBytes(gguf.TypeQ8_K, n)
@@ -412,33 +385,44 @@ func TestDotRowsFastNQ6KBatches(t *testing.T) {
 						}
 						x = append(x, make([]byte, xStride-xrb)...)
 					}
-					x = shifted(x, 3)
-					outStride := rows + 1
-					out := make([]float32, ntok*outStride)
-					for i := range out {
-						out[i] = math.Float32frombits(sentinel)
-					}
-					if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
-						t.Fatalf("DotRowsFastN refused n=%d", n)
-					}
-					want := make([]float32, rows)
-					for tok := 0; tok < ntok; tok++ {
-						quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
-						for r := 0; r < outStride; r++ {
-							g := math.Float32bits(out[tok*outStride+r])
-							if r >= rows {
-								if g != sentinel {
-									t.Fatalf("n=%d rows=%d ntok=%d: gap of token %d overwritten", n, rows, ntok, tok)
-								}
-								continue
-							}
-							if g != math.Float32bits(want[r]) {
-								t.Fatalf("extreme=%v n=%d rows=%d ntok=%d token %d row %d: asm %v (%#x), generic %v (%#x)",
-									extreme, n, rows, ntok, tok, r, out[tok*outStride+r], g, want[r], math.Float32bits(want[r]))
-							}
-						}
-					}
+					checkDotRowsN(t, typ, n, w, rows, shifted(x, 3), xStride, xrb, ntok, rows+1, fmt.Sprintf("extreme=%v ", extreme))
 				}
+			}
+		}
+	}
+}
+
+// gapSentinel marks the output floats between rows that checkDotRowsN
+// expects left alone (a NaN no kernel produces).
+const gapSentinel = 0x7fc0beef
+
+// checkDotRowsN runs DotRowsFastN over ntok activation rows (xrb bytes
+// each, xStride apart) into rows of outStride floats, and checks every
+// result bit for bit against quant.DotRows per token and that the gaps
+// between output rows are left alone.
+func checkDotRowsN(t *testing.T, typ gguf.Type, n int, w []byte, rows int, x []byte, xStride, xrb, ntok, outStride int, what string) {
+	t.Helper()
+	out := make([]float32, ntok*outStride)
+	for i := range out {
+		out[i] = math.Float32frombits(gapSentinel)
+	}
+	if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
+		t.Fatalf("DotRowsFastN refused n=%d", n)
+	}
+	want := make([]float32, rows)
+	for tok := 0; tok < ntok; tok++ {
+		quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
+		for r := 0; r < outStride; r++ {
+			g := math.Float32bits(out[tok*outStride+r])
+			if r >= rows {
+				if g != gapSentinel {
+					t.Fatalf("%sn=%d rows=%d ntok=%d: gap %d of token %d overwritten", what, n, rows, ntok, r, tok)
+				}
+				continue
+			}
+			if g != math.Float32bits(want[r]) {
+				t.Fatalf("%sn=%d rows=%d ntok=%d token %d row %d: asm %v (%#x), generic %v (%#x)",
+					what, n, rows, ntok, tok, r, out[tok*outStride+r], g, want[r], math.Float32bits(want[r]))
 			}
 		}
 	}

@@ -112,6 +112,27 @@ func BenchmarkGemv(b *testing.B) {
 	}
 }
 
+// decodeMatrices returns copies of one random rows×cols matrix of type
+// typ (more bytes than the caches hold, so that products stream them from
+// memory), that matrix's bytes and ntok random activation rows.
+func decodeMatrices(b *testing.B, typ gguf.Type, rows, cols, copies, ntok int) ([]*Matrix, []byte, []float32) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ms []*Matrix
+	one := randWeights(rng, typ, cols, rows)
+	for i := 0; i < copies; i++ {
+		m, err := NewMatrix("w", typ, rows, cols, append([]byte(nil), one...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	x := make([]float32, cols*ntok)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return ms, one, x
+}
+
 // BenchmarkMatMulDecode runs one-token products of Qwen3-0.6B-shaped
 // matrices (more of them than the caches hold) through a pool, with
 // guided decode chunks of at most decodeChunkMaxBytes, fixed chunks of
@@ -120,21 +141,8 @@ func BenchmarkGemv(b *testing.B) {
 // cost) and on wall time (two threads).
 func BenchmarkMatMulDecode(b *testing.B) {
 	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ8_0} {
-		rng := rand.New(rand.NewPCG(3, 4))
 		const rows, cols, copies = 3072, 1024, 24
-		var ms []*Matrix
-		one := randWeights(rng, typ, cols, rows)
-		for i := 0; i < copies; i++ {
-			m, err := NewMatrix("w", typ, rows, cols, append([]byte(nil), one...))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ms = append(ms, m)
-		}
-		x := make([]float32, cols)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
+		ms, one, x := decodeMatrices(b, typ, rows, cols, copies, 1)
 		out := make([]float32, rows)
 		for _, threads := range []int{1, 2} {
 			for _, chunk := range []int{decodeChunkMaxBytes, decodeChunkMinBytes, 0} {
@@ -164,21 +172,8 @@ func BenchmarkMatMulDecode(b *testing.B) {
 // gemv-order kernel instead of the eight-token one ("4+4").
 func BenchmarkMatMulBatch8(b *testing.B) {
 	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ8_0} {
-		rng := rand.New(rand.NewPCG(3, 4))
 		const rows, cols, copies, ntok = 3072, 1024, 24, 8
-		var ms []*Matrix
-		one := randWeights(rng, typ, cols, rows)
-		for i := 0; i < copies; i++ {
-			m, err := NewMatrix("w", typ, rows, cols, append([]byte(nil), one...))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ms = append(ms, m)
-		}
-		x := make([]float32, cols*ntok)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
+		ms, _, x := decodeMatrices(b, typ, rows, cols, copies, ntok)
 		out := make([]float32, rows*ntok)
 		for _, k8 := range []bool{true, false} {
 			name := typ.String()

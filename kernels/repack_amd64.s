@@ -483,6 +483,47 @@ kgvblock:
 	VPXOR          Y7, Y7, Y7 \
 	VMOVDQU        Y7, KT_IACC(t)(SP)
 
+// KT_BLOCK: a super-block's head for the transposed kernels: K_HEAD, d
+// and dmin of rows 0..7 to KT_DW and KT_DMW, per sub-block k row r's
+// scale in both words of dword r to KT_SCT + 32k, and Y0..Y3 = the mins
+// per p (dword r = m[2p], m[2p+1] of row r).
+#define KT_BLOCK \
+	K_HEAD \
+	VMOVUPS Y5, KT_DW(SP) \
+	VMOVUPS Y4, KT_DMW(SP) \
+	VPMOVZXBW  X0, Y4 \
+	VPMOVZXBW  X1, Y5 \
+	VPMOVZXBW  X2, Y6 \
+	VPMOVZXBW  X3, Y7 \
+	VPUNPCKLWD Y5, Y4, Y8 \
+	VPUNPCKHWD Y5, Y4, Y9 \
+	VPUNPCKLWD Y7, Y6, Y10 \
+	VPUNPCKHWD Y7, Y6, Y11 \
+	VPUNPCKLDQ Y10, Y8, Y4 \
+	VPUNPCKHDQ Y10, Y8, Y5 \
+	VPUNPCKLDQ Y11, Y9, Y6 \
+	VPUNPCKHDQ Y11, Y9, Y7 \
+	KT_SCT2(0, Y4) \
+	KT_SCT2(1, Y5) \
+	KT_SCT2(2, Y6) \
+	KT_SCT2(3, Y7) \
+	VEXTRACTI128 $1, Y0, X4 \
+	VPMOVZXBW    X4, Y4 \
+	VEXTRACTI128 $1, Y1, X5 \
+	VPMOVZXBW    X5, Y5 \
+	VEXTRACTI128 $1, Y2, X6 \
+	VPMOVZXBW    X6, Y6 \
+	VEXTRACTI128 $1, Y3, X7 \
+	VPMOVZXBW    X7, Y7 \
+	VPUNPCKLDQ   Y5, Y4, Y8 \
+	VPUNPCKHDQ   Y5, Y4, Y9 \
+	VPUNPCKLDQ   Y7, Y6, Y10 \
+	VPUNPCKHDQ   Y7, Y6, Y11 \
+	VPUNPCKLQDQ  Y10, Y8, Y0 \
+	VPUNPCKHQDQ  Y10, Y8, Y1 \
+	VPUNPCKLQDQ  Y11, Y9, Y2 \
+	VPUNPCKHQDQ  Y11, Y9, Y3
+
 // func repackQ4KGemm4(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb, gemv int)
 //
 // Four tokens in gemm order, or, with gemv != 0, in gemv order (each
@@ -522,45 +563,7 @@ ktgroup:
 ktblock:
 	PREFETCH_SB(R14)
 	ADDQ    $1152, R14
-	K_HEAD
-	VMOVUPS Y5, KT_DW(SP)
-	VMOVUPS Y4, KT_DMW(SP)
-
-	// Scales: per sub-block k, row r's scale in both words of dword r.
-	VPMOVZXBW  X0, Y4
-	VPMOVZXBW  X1, Y5
-	VPMOVZXBW  X2, Y6
-	VPMOVZXBW  X3, Y7
-	VPUNPCKLWD Y5, Y4, Y8
-	VPUNPCKHWD Y5, Y4, Y9
-	VPUNPCKLWD Y7, Y6, Y10
-	VPUNPCKHWD Y7, Y6, Y11
-	VPUNPCKLDQ Y10, Y8, Y4
-	VPUNPCKHDQ Y10, Y8, Y5
-	VPUNPCKLDQ Y11, Y9, Y6
-	VPUNPCKHDQ Y11, Y9, Y7
-	KT_SCT2(0, Y4)
-	KT_SCT2(1, Y5)
-	KT_SCT2(2, Y6)
-	KT_SCT2(3, Y7)
-
-	// Mins: Y0..Y3 = per p, dword r = m[2p], m[2p+1] of row r.
-	VEXTRACTI128 $1, Y0, X4
-	VPMOVZXBW    X4, Y4
-	VEXTRACTI128 $1, Y1, X5
-	VPMOVZXBW    X5, Y5
-	VEXTRACTI128 $1, Y2, X6
-	VPMOVZXBW    X6, Y6
-	VEXTRACTI128 $1, Y3, X7
-	VPMOVZXBW    X7, Y7
-	VPUNPCKLDQ   Y5, Y4, Y8
-	VPUNPCKHDQ   Y5, Y4, Y9
-	VPUNPCKLDQ   Y7, Y6, Y10
-	VPUNPCKHDQ   Y7, Y6, Y11
-	VPUNPCKLQDQ  Y10, Y8, Y0
-	VPUNPCKHQDQ  Y10, Y8, Y1
-	VPUNPCKLQDQ  Y11, Y9, Y2
-	VPUNPCKHQDQ  Y11, Y9, Y3
+	KT_BLOCK
 	CMPQ KT_GV(SP), $0
 	JNE  kttoksgv
 	KT_TOKSETUP(0, (BX))
@@ -870,45 +873,7 @@ g8block:
 	PREFETCH_SB(R14)
 	ADDQ    $1152, R14
 	MOVQ    R14, G8_PF(SP)
-	K_HEAD
-	VMOVUPS Y5, KT_DW(SP)
-	VMOVUPS Y4, KT_DMW(SP)
-
-	// Scales: per sub-block k, row r's scale in both words of dword r.
-	VPMOVZXBW  X0, Y4
-	VPMOVZXBW  X1, Y5
-	VPMOVZXBW  X2, Y6
-	VPMOVZXBW  X3, Y7
-	VPUNPCKLWD Y5, Y4, Y8
-	VPUNPCKHWD Y5, Y4, Y9
-	VPUNPCKLWD Y7, Y6, Y10
-	VPUNPCKHWD Y7, Y6, Y11
-	VPUNPCKLDQ Y10, Y8, Y4
-	VPUNPCKHDQ Y10, Y8, Y5
-	VPUNPCKLDQ Y11, Y9, Y6
-	VPUNPCKHDQ Y11, Y9, Y7
-	KT_SCT2(0, Y4)
-	KT_SCT2(1, Y5)
-	KT_SCT2(2, Y6)
-	KT_SCT2(3, Y7)
-
-	// Mins: Y0..Y3 = per p, dword r = m[2p], m[2p+1] of row r.
-	VEXTRACTI128 $1, Y0, X4
-	VPMOVZXBW    X4, Y4
-	VEXTRACTI128 $1, Y1, X5
-	VPMOVZXBW    X5, Y5
-	VEXTRACTI128 $1, Y2, X6
-	VPMOVZXBW    X6, Y6
-	VEXTRACTI128 $1, Y3, X7
-	VPMOVZXBW    X7, Y7
-	VPUNPCKLDQ   Y5, Y4, Y8
-	VPUNPCKHDQ   Y5, Y4, Y9
-	VPUNPCKLDQ   Y7, Y6, Y10
-	VPUNPCKHDQ   Y7, Y6, Y11
-	VPUNPCKLQDQ  Y10, Y8, Y0
-	VPUNPCKHQDQ  Y10, Y8, Y1
-	VPUNPCKLQDQ  Y11, Y9, Y2
-	VPUNPCKHQDQ  Y11, Y9, Y3
+	KT_BLOCK
 	LEAQ         (BX)(R11*4), R14
 	G8_TOKSETUP(0, (BX))
 	G8_TOKSETUP(1, (BX)(R11*1))
