@@ -454,13 +454,13 @@ kgvblock:
 	VFMADD231PS    Y5, Y7, Y8 \
 	VMOVUPS        Y8, KT_ACCM(t)(SP)
 
-// KT_TOKSETUP_GV(t, xb): as KT_TOKSETUP, in gemv order: the four min
-// sums are added as integers, then accMin = fma(float(sum), dmin*da,
-// accMin) once per super-block. Also clears token t's quant sums.
-#define KT_TOKSETUP_GV(t, xb) \
+// TOKSETUP_GV(dv, accm, iacc, xb): the gemv-order token set-up with the
+// frame offsets of d*da (dv), the min accumulator (accm) and the integer
+// sums (iacc) of the token at xb.
+#define TOKSETUP_GV(dv, accm, iacc, xb) \
 	VBROADCASTSS   xb, Y4 \
 	VMULPS         KT_DW(SP), Y4, Y5 \
-	VMOVUPS        Y5, KT_DV(t)(SP) \
+	VMOVUPS        Y5, dv(SP) \
 	VMULPS         KT_DMW(SP), Y4, Y5 \
 	VBROADCASTI128 260 xb, Y6 \
 	VBROADCASTI128 276 xb, Y7 \
@@ -477,11 +477,16 @@ kgvblock:
 	VPMADDWD       Y7, Y3, Y7 \
 	VPADDD         Y7, Y8, Y8 \
 	VCVTDQ2PS      Y8, Y8 \
-	VMOVUPS        KT_ACCM(t)(SP), Y7 \
+	VMOVUPS        accm(SP), Y7 \
 	VFMADD231PS    Y5, Y8, Y7 \
-	VMOVUPS        Y7, KT_ACCM(t)(SP) \
+	VMOVUPS        Y7, accm(SP) \
 	VPXOR          Y7, Y7, Y7 \
-	VMOVDQU        Y7, KT_IACC(t)(SP)
+	VMOVDQU        Y7, iacc(SP)
+
+// KT_TOKSETUP_GV(t, xb): as KT_TOKSETUP, in gemv order: the four min
+// sums are added as integers, then accMin = fma(float(sum), dmin*da,
+// accMin) once per super-block. Also clears token t's quant sums.
+#define KT_TOKSETUP_GV(t, xb) TOKSETUP_GV(KT_DV(t), KT_ACCM(t), KT_IACC(t), xb)
 
 // KT_BLOCK: a super-block's head for the transposed kernels: K_HEAD, d
 // and dmin of rows 0..7 to KT_DW and KT_DMW, per sub-block k row r's
@@ -690,31 +695,7 @@ ktblocknext:
 #define G8_PF 1888
 
 // G8_TOKSETUP(t, xb): KT_TOKSETUP_GV for token t of eight.
-#define G8_TOKSETUP(t, xb) \
-	VBROADCASTSS   xb, Y4 \
-	VMULPS         KT_DW(SP), Y4, Y5 \
-	VMOVUPS        Y5, G8_DV(t)(SP) \
-	VMULPS         KT_DMW(SP), Y4, Y5 \
-	VBROADCASTI128 260 xb, Y6 \
-	VBROADCASTI128 276 xb, Y7 \
-	VPHADDW        Y7, Y6, Y6 \
-	VPSHUFD        $0x00, Y6, Y7 \
-	VPMADDWD       Y7, Y0, Y8 \
-	VPSHUFD        $0x55, Y6, Y7 \
-	VPMADDWD       Y7, Y1, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VPSHUFD        $0xAA, Y6, Y7 \
-	VPMADDWD       Y7, Y2, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VPSHUFD        $0xFF, Y6, Y7 \
-	VPMADDWD       Y7, Y3, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VCVTDQ2PS      Y8, Y8 \
-	VMOVUPS        G8_ACCM(t)(SP), Y7 \
-	VFMADD231PS    Y5, Y8, Y7 \
-	VMOVUPS        Y7, G8_ACCM(t)(SP) \
-	VPXOR          Y7, Y7, Y7 \
-	VMOVDQU        Y7, G8_IACC(t)(SP)
+#define G8_TOKSETUP(t, xb) TOKSETUP_GV(G8_DV(t), G8_ACCM(t), G8_IACC(t), xb)
 
 // G8_NIB(k, q): the low and high nibbles of q (Y12 = 0x0f bytes) to
 // G8_LO(k) and G8_HI(k). Clobbers Y13.
