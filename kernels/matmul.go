@@ -87,13 +87,16 @@ const guidedTokens = 16
 var decodeChunk = decodeChunkMaxBytes
 
 // decodeBounds appends to b[:0] the row boundaries of the chunks of a
-// decode product of w on the given thread count: chunk c covers rows
-// b[c] to b[c+1]. Boundaries are multiples of rowsPerChunk (repacked groups
-// of eight rows stay whole) except the last.
-func decodeBounds(b []int32, w *Matrix, threads int) []int32 {
+// decode product of w with ntok tokens on the given thread count: chunk c
+// covers rows b[c] to b[c+1]. Boundaries are multiples of rowsPerChunk
+// (repacked groups of eight rows stay whole) except the last. The
+// shortest chunks hold decodeChunkMinBytes/ntok of weights: a batch of
+// decoding sequences spends ntok times longer on each byte, and the last
+// chunks set how long one thread waits for the other at the end.
+func decodeBounds(b []int32, w *Matrix, threads, ntok int) []int32 {
 	unit := w.RowBytes * rowsPerChunk
 	hi := max(1, decodeChunk/unit) * rowsPerChunk
-	lo := min(hi, max(1, decodeChunkMinBytes/unit)*rowsPerChunk)
+	lo := min(hi, max(1, decodeChunkMinBytes/max(1, ntok)/unit)*rowsPerChunk)
 	b = append(b[:0], 0)
 	for r := 0; r < w.Rows; {
 		n := (w.Rows - r) / (2 * threads) / rowsPerChunk * rowsPerChunk
@@ -333,7 +336,7 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 			tinyRows: tinyRows, repack: repack, gemmRows: f.gemmRows}
 		chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
 		if n < guidedTokens {
-			ws.bounds[st.n] = decodeBounds(ws.bounds[st.n], w, p.threads)
+			ws.bounds[st.n] = decodeBounds(ws.bounds[st.n], w, p.threads, n)
 			d.bounds = ws.bounds[st.n]
 			chunks = len(d.bounds) - 1
 		}

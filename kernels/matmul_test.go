@@ -205,15 +205,16 @@ func TestDecodeBounds(t *testing.T) {
 	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ8_0, gguf.TypeQ6_K, gguf.TypeF16} {
 		for _, cols := range []int{256, 1024, 2048, 8192} {
 			for _, rows := range []int{1, 8, 16, 17, 512, 3072, 8192, 128256} {
-				for _, threads := range []int{1, 2, 8} {
+				for _, tt := range [][2]int{{1, 1}, {2, 1}, {8, 1}, {2, 8}, {2, 15}} {
+					threads, ntok := tt[0], tt[1]
 					w, err := NewMatrix("w", typ, rows, cols, make([]byte, quant.RowBytes(typ, cols)*rows))
 					if err != nil {
 						t.Fatal(err)
 					}
-					b := decodeBounds(nil, w, threads)
+					b := decodeBounds(nil, w, threads, ntok)
 					unit := w.RowBytes * rowsPerChunk
 					hi := max(1, decodeChunkMaxBytes/unit) * rowsPerChunk
-					lo := min(hi, max(1, decodeChunkMinBytes/unit)*rowsPerChunk)
+					lo := min(hi, max(1, decodeChunkMinBytes/ntok/unit)*rowsPerChunk)
 					if b[0] != 0 || int(b[len(b)-1]) != rows {
 						t.Fatalf("%s %d×%d: bounds %v do not span the rows", typ, rows, cols, b)
 					}
