@@ -404,33 +404,14 @@ func TestNEONF32Tails(t *testing.T) {
 		t.Skip("no NEON")
 	}
 	rng := rand.New(rand.NewPCG(41, 43))
-	for _, n := range []int{33, 35, 36, 39, 40, 44, 47, 63, 65, 100, 172, 200} {
-		for _, rows := range []int{1, 3, 8} {
-			const ntok = 3
-			var w []byte
-			for r := 0; r < rows; r++ {
-				w = append(w, extremeFloatRow(rng, gguf.TypeF32, n)...)
-			}
-			var x []byte
-			for tok := 0; tok < ntok; tok++ {
-				x = append(x, extremeFloatRow(rng, gguf.TypeF32, n)...)
-			}
-			want := make([]float32, ntok*rows)
-			for tok := 0; tok < ntok; tok++ {
-				quant.DotRows(gguf.TypeF32, n, w, rows, x[tok*4*n:], want[tok*rows:(tok+1)*rows])
-			}
-			got := make([]float32, ntok*rows)
-			if !DotRowsFast(gguf.TypeF32, n, w, rows, x, got[:rows]) {
-				t.Fatalf("n=%d: DotRowsFast refused", n)
-			}
-			if !DotRowsFastN(gguf.TypeF32, n, w, rows, x[4*n:], 4*n, ntok-1, got[rows:], rows) {
-				t.Fatalf("n=%d: DotRowsFastN refused", n)
-			}
-			for i := range want {
-				if !sameBits(got[i], want[i]) {
-					t.Fatalf("n=%d rows=%d: out[%d] = %v, want %v", n, rows, i, got[i], want[i])
-				}
-			}
+	checkF32Tails(t, func(rows, n int) ([]byte, []byte) {
+		var w, x []byte
+		for r := 0; r < rows; r++ {
+			w = append(w, extremeFloatRow(rng, gguf.TypeF32, n)...)
 		}
-	}
+		for tok := 0; tok < 3; tok++ {
+			x = append(x, extremeFloatRow(rng, gguf.TypeF32, n)...)
+		}
+		return w, x
+	})
 }

@@ -175,14 +175,25 @@ func TestDotRowsFastF32Tails(t *testing.T) {
 		t.Skip("no F32 kernel here")
 	}
 	rng := rand.New(rand.NewPCG(41, 42))
+	checkF32Tails(t, func(rows, n int) ([]byte, []byte) {
+		var x []byte
+		for tok := 0; tok < 3; tok++ {
+			x = append(x, randActivations(rng, gguf.TypeF32, n)...)
+		}
+		return randWeights(rng, gguf.TypeF32, n, rows), x
+	})
+}
+
+// checkF32Tails runs F32 row dots whose lengths are over 32 but not
+// multiples of 32 through DotRowsFast (one token) and DotRowsFastN (two),
+// with the weight rows and three activation rows gen makes, and checks
+// every result bit for bit against quant.DotRows.
+func checkF32Tails(t *testing.T, gen func(rows, n int) (w, x []byte)) {
+	t.Helper()
 	for _, n := range []int{33, 35, 36, 39, 40, 44, 47, 63, 65, 100, 172, 200} {
 		for _, rows := range []int{1, 3, 8} {
 			const ntok = 3
-			w := randWeights(rng, gguf.TypeF32, n, rows)
-			var x []byte
-			for tok := 0; tok < ntok; tok++ {
-				x = append(x, randActivations(rng, gguf.TypeF32, n)...)
-			}
+			w, x := gen(rows, n)
 			want := make([]float32, ntok*rows)
 			for tok := 0; tok < ntok; tok++ {
 				quant.DotRows(gguf.TypeF32, n, w, rows, x[tok*4*n:], want[tok*rows:(tok+1)*rows])
