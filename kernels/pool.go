@@ -63,11 +63,11 @@ const (
 // spinFor is how long an idle worker polls for the next job before it
 // sleeps: long enough to bridge the gaps between the matmuls of a decode
 // step and between steps, short enough not to burn a core when idle.
-// Between the steps of a server the gap holds the sampling of every
-// sequence and the delivery of their tokens, over a millisecond with
-// eight streams; a worker that slept there must be woken and then wait
-// for a processor that the server's goroutines hold (up to a scheduler
-// time slice), while the caller runs the step's first products alone. At
+// Between a server's steps the gap holds the sampling of every sequence
+// and the delivery of their tokens, often longer than 200 µs with several
+// streams; a worker that slept there must be woken and then wait for a
+// processor that the server's goroutines hold (up to a scheduler time
+// slice), while the caller runs the step's first products alone. At
 // 200 µs that cost a single stream a fifth of its tokens/s in
 // BenchmarkStreams8.
 const spinFor = 3 * time.Millisecond
