@@ -325,20 +325,27 @@ func (t *attnTask) runQ8(s, i, kh, seq, first, n int) {
 // StoreKV writes the keys and values of batch entry i (kvd floats each)
 // into the cache of layer li: rounded to f16, or rotated (see Cache) and
 // quantized to q8_0 head by head as ggml_set_rows does
-// (kernels.QuantizeQ8). It is not safe for concurrent use on one cache.
+// (kernels.QuantizeQ8). Batch entries write disjoint cells, so several may
+// be stored at once.
 func StoreKV(c *Cache, li int, b *Batch, i int, k, v []float32) {
 	kvd := c.KVDim
 	if c.Type == KVQ8_0 {
 		D := c.HeadDim
 		rb := kernels.Q8RowBytes(D)
+		var buf [256]float32 // one rotated head (head sizes up to 256 stay on the stack)
+		rot := buf[:]
+		if D > len(buf) {
+			rot = make([]float32, D)
+		}
+		rot = rot[:D]
 		for h := 0; h < kvd/D; h++ {
 			row := ((int(b.Seq[i])*(kvd/D)+h)*c.Ctx + int(b.Pos[i])) * rb
-			copy(c.rot, k[i*kvd+h*D:i*kvd+(h+1)*D])
-			kernels.FWHTBlocks(c.rot, c.KRot)
-			kernels.QuantizeQ8(c.K8[li][row:row+rb], c.rot)
-			copy(c.rot, v[i*kvd+h*D:i*kvd+(h+1)*D])
-			kernels.FWHTBlocks(c.rot, c.VRot)
-			kernels.QuantizeQ8(c.V8[li][row:row+rb], c.rot)
+			copy(rot, k[i*kvd+h*D:i*kvd+(h+1)*D])
+			kernels.FWHTBlocks(rot, c.KRot)
+			kernels.QuantizeQ8(c.K8[li][row:row+rb], rot)
+			copy(rot, v[i*kvd+h*D:i*kvd+(h+1)*D])
+			kernels.FWHTBlocks(rot, c.VRot)
+			kernels.QuantizeQ8(c.V8[li][row:row+rb], rot)
 		}
 		return
 	}
@@ -473,17 +480,10 @@ func (t *headPrep) RunChunk(_, i int) {
 	StoreKV(t.c, t.li, t.b, i, t.k, t.v)
 }
 
-// run does the n rows, on the pool's threads when there are several (a
-// q8_0 cache's store uses the cache's one scratch row, so its rows run
-// in turn), and drops the task's references.
+// run does the n rows on the pool's threads and drops the task's
+// references.
 func (t *headPrep) run(pool *kernels.Pool, n int) {
-	if n == 1 || t.c.Type == KVQ8_0 {
-		for i := 0; i < n; i++ {
-			t.RunChunk(0, i)
-		}
-	} else {
-		pool.RunTask(n, t)
-	}
+	pool.RunTask(n, t)
 	*t = headPrep{}
 }
 

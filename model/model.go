@@ -166,8 +166,6 @@ type Cache struct {
 	K8, V8  [][]byte   // q8_0: [layer][((seq*KVDim/HeadDim + head)*Ctx + pos)*Q8RowBytes(HeadDim) + byte]
 	KRot    int
 	VRot    int
-
-	rot []float32 // StoreKV's scratch: one rotated head
 }
 
 // NewCache allocates an f16 cache.
@@ -202,7 +200,6 @@ func NewCacheOf(t KVType, layers, ctx, seqs, kvDim, headDim int) (*Cache, error)
 		if headDim%64 == 0 {
 			c.KRot, c.VRot = headDim&-headDim, 64
 		}
-		c.rot = make([]float32, headDim)
 		c.K8, c.V8 = make([][]byte, layers), make([][]byte, layers)
 		for l := range layers {
 			c.K8[l] = make([]byte, nb)
