@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -110,6 +111,36 @@ func dotRows2x4Q8_0AVX2(w *byte, rowBytes int, x *byte, xStride int, out *float3
 //
 //go:noescape
 func dotRows8Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// dotRows8Q6KPadAVX2 is dotRows8Q6KAVX2 for activations in padded Q8_K
+// blocks (padQ8KRow), x 32-byte aligned: no quant load splits a cache line.
+//
+//go:noescape
+func dotRows8Q6KPadAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+
+// padQ8K reports whether products with weights of type t take the
+// activations of their groups of eight tokens in padded Q8_K blocks
+// (dotRows8Padded) as well as in plain ones.
+func padQ8K(t gguf.Type) bool { return t == gguf.TypeQ6_K && fastKernel8(t) != nil }
+
+// dotRows8Padded is DotRowsFastN for ntok tokens (a multiple of eight) of
+// weights for which padQ8K holds, with the activations in padded Q8_K rows
+// xp[tok*xpStride:] (xp 32-byte aligned): bit-identical results.
+func dotRows8Padded(t gguf.Type, n int, w []byte, rows int, xp []byte, xpStride, ntok int, out []float32, outStride int) {
+	if rows <= 0 || ntok <= 0 {
+		return
+	}
+	nb := n / 256
+	if !padQ8K(t) || n%256 != 0 || ntok%8 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(xp)))%32 != 0 ||
+		len(w) < rows*nb*210 || xpStride < nb*q8KPadBytes || xpStride%32 != 0 || len(xp) < (ntok-1)*xpStride+nb*q8KPadBytes ||
+		outStride < rows || len(out) < (ntok-1)*outStride+rows {
+		panic(fmt.Sprintf("kernels: dotRows8Padded: %s %d×%d, %d tokens: bad arguments", t, rows, n, ntok))
+	}
+	wp := unsafe.SliceData(w)
+	for tok := 0; tok < ntok; tok += 8 {
+		dotRows8Q6KPadAVX2(wp, &xp[tok*xpStride], xpStride, &out[tok*outStride], 4*outStride, rows, nb)
+	}
+}
 
 // fastKernel8 returns the eight-token kernel for t, if there is one; the
 // same conditions as fastKernel4.

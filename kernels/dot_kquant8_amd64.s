@@ -69,31 +69,32 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	VMOVSHDUP    xt, xs \
 	VADDSS       xs, xt, xt
 
-// Q6K8_INIT(y, xb): sumi_t (y) starts at -32 * (bsums . scales) pairwise
+// Q6K8_INIT(y, xb, bs): sumi_t (y) starts at -32 * (bsums . scales) pairwise
 // (Y8 = -32 * scales as int16, exact: |32 * scale| <= 4096). The integer
 // sum is the one of the other kernels; only its grouping differs.
-#define Q6K8_INIT(y, xb) \
-	VPMADDWD 260 xb, Y8, y
+#define Q6K8_INIT(y, xb, bs) \
+	VPMADDWD bs xb, Y8, y
 
-// Q6K8_TOK: sumi_t (y) += sum over k of scale_k * maddubs(q_k, q8_t[32k]).
-#define Q6K8_TOK(y, h, xb) \
-	VPMADDUBSW (4+128*h) xb, Y8, Y12 \
+// Q6K8_TOK(y, h, xb, qs): sumi_t (y) += sum over k of scale_k *
+// maddubs(q_k, q8_t[32k]), the quants of the activation block at qs.
+#define Q6K8_TOK(y, h, xb, qs) \
+	VPMADDUBSW (qs+128*h) xb, Y8, Y12 \
 	VPMADDWD   Y12, Y14, Y12 \
-	VPMADDUBSW (4+128*h+32) xb, Y9, Y13 \
+	VPMADDUBSW (qs+128*h+32) xb, Y9, Y13 \
 	VPMADDWD   Y13, Y15, Y13 \
 	VPADDD     Y12, Y13, Y12 \
 	VPADDD     Y12, y, y \
-	VPMADDUBSW (4+128*h+64) xb, Y10, Y12 \
+	VPMADDUBSW (qs+128*h+64) xb, Y10, Y12 \
 	VPMADDWD   256(SP), Y12, Y12 \
-	VPMADDUBSW (4+128*h+96) xb, Y11, Y13 \
+	VPMADDUBSW (qs+128*h+96) xb, Y11, Y13 \
 	VPMADDWD   288(SP), Y13, Y13 \
 	VPADDD     Y12, Y13, Y12 \
 	VPADDD     Y12, y, y
 
-// Q6K8_HALF(h): unpack the 128 quants of half h (ql at 64h, qh at 128+32h)
+// Q6K8_HALF(h, qs): unpack the 128 quants of half h (ql at 64h, qh at 128+32h)
 // into Y8-Y11, their scales into Y14, Y15 and the frame, then the eight
 // tokens.
-#define Q6K8_HALF(h) \
+#define Q6K8_HALF(h, qs) \
 	VMOVDQU   (64*h)(SI), Y12 \
 	VMOVDQU   (64*h+32)(SI), Y13 \
 	VMOVDQU   (128+32*h)(SI), Y14 \
@@ -125,14 +126,14 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	VPMOVSXBW X14, Y14 \
 	VPSHUFB   q8shuf<>+(64*h+16)(SB), X15, X15 \
 	VPMOVSXBW X15, Y15 \
-	Q6K8_TOK(Y0, h, (BX)) \
-	Q6K8_TOK(Y1, h, (BX)(R11*1)) \
-	Q6K8_TOK(Y2, h, (BX)(R12*1)) \
-	Q6K8_TOK(Y3, h, (BX)(R13*1)) \
-	Q6K8_TOK(Y4, h, (R14)) \
-	Q6K8_TOK(Y5, h, (R14)(R11*1)) \
-	Q6K8_TOK(Y6, h, (R14)(R12*1)) \
-	Q6K8_TOK(Y7, h, (R14)(R13*1))
+	Q6K8_TOK(Y0, h, (BX), qs) \
+	Q6K8_TOK(Y1, h, (BX)(R11*1), qs) \
+	Q6K8_TOK(Y2, h, (BX)(R12*1), qs) \
+	Q6K8_TOK(Y3, h, (BX)(R13*1), qs) \
+	Q6K8_TOK(Y4, h, (R14), qs) \
+	Q6K8_TOK(Y5, h, (R14)(R11*1), qs) \
+	Q6K8_TOK(Y6, h, (R14)(R12*1), qs) \
+	Q6K8_TOK(Y7, h, (R14)(R13*1), qs)
 
 // Q6K8_ACC(t, y, xb): acc_t += float(sumi_t) * d_t, d_t = y.d * dw (dw
 // broadcast at 320(SP)): the same single-precision product in every lane.
@@ -149,81 +150,122 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	HSUM8_8(Y0, X0, X2, X3) \
 	VMOVSS  X2, dst
 
-TEXT ·dotRows8Q6KAVX2(SB), $352-56
-	MOVQ w+0(FP), SI
-	MOVQ xStride+16(FP), R11
-	MOVQ out+24(FP), DX
-	MOVQ outStride+32(FP), CX
-	MOVQ rows+40(FP), R8
-	LEAQ (R11)(R11*1), R12
+// The function bodies; Q6K8_BLOCK(qs, bs) for activation blocks with the
+// quants at offset qs and the block sums at bs.
+#define Q6K8_PRE \
+	MOVQ w+0(FP), SI \
+	MOVQ xStride+16(FP), R11 \
+	MOVQ out+24(FP), DX \
+	MOVQ outStride+32(FP), CX \
+	MOVQ rows+40(FP), R8 \
+	LEAQ (R11)(R11*1), R12 \
 	LEAQ (R12)(R11*1), R13
 
-q6k8row:
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 0(SP)
-	VMOVUPS Y0, 32(SP)
-	VMOVUPS Y0, 64(SP)
-	VMOVUPS Y0, 96(SP)
-	VMOVUPS Y0, 128(SP)
-	VMOVUPS Y0, 160(SP)
-	VMOVUPS Y0, 192(SP)
-	VMOVUPS Y0, 224(SP)
-	MOVQ    x+8(FP), BX
-	LEAQ    (BX)(R11*4), R14
+#define Q6K8_ROWINIT \
+	VXORPS  Y0, Y0, Y0 \
+	VMOVUPS Y0, 0(SP) \
+	VMOVUPS Y0, 32(SP) \
+	VMOVUPS Y0, 64(SP) \
+	VMOVUPS Y0, 96(SP) \
+	VMOVUPS Y0, 128(SP) \
+	VMOVUPS Y0, 160(SP) \
+	VMOVUPS Y0, 192(SP) \
+	VMOVUPS Y0, 224(SP) \
+	MOVQ    x+8(FP), BX \
+	LEAQ    (BX)(R11*4), R14 \
 	MOVQ    nb+48(FP), R9
 
-q6k8block:
-	PREFETCHT0 (Q6K8_PF)(SI)
-	PREFETCHT0 (Q6K8_PF+64)(SI)
-	PREFETCHT0 (Q6K8_PF+128)(SI)
-	PREFETCHT0 (Q6K8_PF+192)(SI)
-	MOVWLZX   208(SI), AX
-	VMOVD     AX, X9
-	VCVTPH2PS X9, X9
-	VBROADCASTSS X9, Y9
-	VMOVUPS   Y9, 320(SP)
-	VPMOVSXBW 192(SI), Y8
-	VPSLLW    $5, Y8, Y8
-	VPXOR     Y9, Y9, Y9
-	VPSUBW    Y8, Y9, Y8
-	Q6K8_INIT(Y0, (BX))
-	Q6K8_INIT(Y1, (BX)(R11*1))
-	Q6K8_INIT(Y2, (BX)(R12*1))
-	Q6K8_INIT(Y3, (BX)(R13*1))
-	Q6K8_INIT(Y4, (R14))
-	Q6K8_INIT(Y5, (R14)(R11*1))
-	Q6K8_INIT(Y6, (R14)(R12*1))
-	Q6K8_INIT(Y7, (R14)(R13*1))
-	Q6K8_HALF(0)
-	Q6K8_HALF(1)
-	Q6K8_ACC(0, Y0, (BX))
-	Q6K8_ACC(1, Y1, (BX)(R11*1))
-	Q6K8_ACC(2, Y2, (BX)(R12*1))
-	Q6K8_ACC(3, Y3, (BX)(R13*1))
-	Q6K8_ACC(4, Y4, (R14))
-	Q6K8_ACC(5, Y5, (R14)(R11*1))
-	Q6K8_ACC(6, Y6, (R14)(R12*1))
+#define Q6K8_BLOCK(qs, bs) \
+	PREFETCHT0 (Q6K8_PF)(SI) \
+	PREFETCHT0 (Q6K8_PF+64)(SI) \
+	PREFETCHT0 (Q6K8_PF+128)(SI) \
+	PREFETCHT0 (Q6K8_PF+192)(SI) \
+	MOVWLZX   208(SI), AX \
+	VMOVD     AX, X9 \
+	VCVTPH2PS X9, X9 \
+	VBROADCASTSS X9, Y9 \
+	VMOVUPS   Y9, 320(SP) \
+	VPMOVSXBW 192(SI), Y8 \
+	VPSLLW    $5, Y8, Y8 \
+	VPXOR     Y9, Y9, Y9 \
+	VPSUBW    Y8, Y9, Y8 \
+	Q6K8_INIT(Y0, (BX), bs) \
+	Q6K8_INIT(Y1, (BX)(R11*1), bs) \
+	Q6K8_INIT(Y2, (BX)(R12*1), bs) \
+	Q6K8_INIT(Y3, (BX)(R13*1), bs) \
+	Q6K8_INIT(Y4, (R14), bs) \
+	Q6K8_INIT(Y5, (R14)(R11*1), bs) \
+	Q6K8_INIT(Y6, (R14)(R12*1), bs) \
+	Q6K8_INIT(Y7, (R14)(R13*1), bs) \
+	Q6K8_HALF(0, qs) \
+	Q6K8_HALF(1, qs) \
+	Q6K8_ACC(0, Y0, (BX)) \
+	Q6K8_ACC(1, Y1, (BX)(R11*1)) \
+	Q6K8_ACC(2, Y2, (BX)(R12*1)) \
+	Q6K8_ACC(3, Y3, (BX)(R13*1)) \
+	Q6K8_ACC(4, Y4, (R14)) \
+	Q6K8_ACC(5, Y5, (R14)(R11*1)) \
+	Q6K8_ACC(6, Y6, (R14)(R12*1)) \
 	Q6K8_ACC(7, Y7, (R14)(R13*1))
 
+#define Q6K8_ROWEND \
+	Q6K8_OUT(0, (DX)) \
+	Q6K8_OUT(1, (DX)(CX*1)) \
+	LEAQ (DX)(CX*2), AX \
+	Q6K8_OUT(2, (AX)) \
+	Q6K8_OUT(3, (AX)(CX*1)) \
+	LEAQ (AX)(CX*2), AX \
+	Q6K8_OUT(4, (AX)) \
+	Q6K8_OUT(5, (AX)(CX*1)) \
+	LEAQ (AX)(CX*2), AX \
+	Q6K8_OUT(6, (AX)) \
+	Q6K8_OUT(7, (AX)(CX*1)) \
+	ADDQ $4, DX
+
+// func dotRows8Q6KAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Activations in Q8_K blocks (292 bytes: d, quants at 4, bsums at 260).
+TEXT ·dotRows8Q6KAVX2(SB), $352-56
+	Q6K8_PRE
+
+q6k8row:
+	Q6K8_ROWINIT
+
+q6k8block:
+	Q6K8_BLOCK(4, 260)
 	ADDQ $210, SI
 	ADDQ $292, BX
 	ADDQ $292, R14
 	DECQ R9
 	JNZ  q6k8block
 
-	Q6K8_OUT(0, (DX))
-	Q6K8_OUT(1, (DX)(CX*1))
-	LEAQ (DX)(CX*2), AX
-	Q6K8_OUT(2, (AX))
-	Q6K8_OUT(3, (AX)(CX*1))
-	LEAQ (AX)(CX*2), AX
-	Q6K8_OUT(4, (AX))
-	Q6K8_OUT(5, (AX)(CX*1))
-	LEAQ (AX)(CX*2), AX
-	Q6K8_OUT(6, (AX))
-	Q6K8_OUT(7, (AX)(CX*1))
-	ADDQ $4, DX
+	Q6K8_ROWEND
 	DECQ R8
 	JNZ  q6k8row
 	VZEROUPPER
 	RET
+
+
+// func dotRows8Q6KPadAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
+// Activations in padded Q8_K blocks (q8KPadBytes = 320 bytes: d, quants at
+// 32, bsums at 288; see padQ8K), so that with x 32-byte aligned no load of
+// 32 quants crosses a cache line (in the 292-byte layout half of them do).
+TEXT ·dotRows8Q6KPadAVX2(SB), $352-56
+	Q6K8_PRE
+
+q6k8row:
+	Q6K8_ROWINIT
+
+q6k8block:
+	Q6K8_BLOCK(32, 288)
+	ADDQ $210, SI
+	ADDQ $320, BX
+	ADDQ $320, R14
+	DECQ R9
+	JNZ  q6k8block
+
+	Q6K8_ROWEND
+	DECQ R8
+	JNZ  q6k8row
+	VZEROUPPER
+	RET
+

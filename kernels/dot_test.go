@@ -441,14 +441,22 @@ func checkDotRowsN(t *testing.T, typ gguf.Type, n int, w []byte, rows int, x []b
 
 // BenchmarkDotRows8 compares one pass of DotRowsFastN over eight tokens
 // (the eight-token kernel where there is one) with two passes over four
-// (the four-token kernel): 256 rows in cache, as GB/s of weight bytes
-// times tokens.
+// (the four-token kernel), and the eight-token kernel on padded activation
+// rows (split 0, as MatMul runs it): 256 rows in cache, as GB/s of weight
+// bytes times tokens.
 func BenchmarkDotRows8(b *testing.B) {
 	const rows, ntok = 256, 8
 	typ := gguf.TypeQ6_K
 	for _, n := range []int{1024, 4096} {
-		for _, split := range []int{8, 4} {
-			b.Run(fmt.Sprintf("%s/n=%d/%dtok", typ, n, split), func(b *testing.B) {
+		for _, split := range []int{8, 4, 0} {
+			name := fmt.Sprintf("%s/n=%d/%dtok", typ, n, split)
+			if split == 0 {
+				if !padQ8K(typ) {
+					continue
+				}
+				name = fmt.Sprintf("%s/n=%d/8tok-padded", typ, n)
+			}
+			b.Run(name, func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(3, 4))
 				w := randWeights(rng, typ, n, rows)
 				var x []byte
@@ -458,6 +466,18 @@ func BenchmarkDotRows8(b *testing.B) {
 				xStride := len(x) / ntok
 				out := make([]float32, rows*ntok)
 				b.SetBytes(int64(len(w) * ntok))
+				if split == 0 {
+					xpStride := n / 256 * q8KPadBytes
+					var buf []byte
+					xp := alignedBytes(&buf, ntok*xpStride)
+					for tok := 0; tok < ntok; tok++ {
+						padQ8KRow(xp[tok*xpStride:], x[tok*xStride:(tok+1)*xStride])
+					}
+					for b.Loop() {
+						dotRows8Padded(typ, n, w, rows, xp, xpStride, ntok, out, rows)
+					}
+					return
+				}
 				for b.Loop() {
 					for tok := 0; tok < ntok; tok += split {
 						if !DotRowsFastN(typ, n, w, rows, x[tok*xStride:], xStride, split, out[tok*rows:], rows) {

@@ -43,6 +43,7 @@ func (m *Matrix) DequantizeRow(r int, dst []float32) error {
 // matrix products, so that a decode step allocates nothing.
 type Workspace struct {
 	q      [maxSet][]byte  // quantized activations, one buffer per format
+	pad    [maxSet][]byte  // their padded Q8_K copies (padQ8KRow), where taken
 	bounds [maxSet][]int32 // decode chunk boundaries, per matrix
 	qt     quantTask
 	dt     [maxSet]dotTask
@@ -119,6 +120,10 @@ type quantTask struct {
 	repack    bool
 	gemmRows  int
 	norm      Norm // when set, x[t] = RMSNorm(norm.In[t]) first
+	// Rows t < padRows are also copied to xp[t*xpStride:] in padded Q8_K
+	// blocks (padQ8KRow).
+	xp                []byte
+	xpStride, padRows int
 }
 
 func (q *quantTask) RunChunk(_, t int) {
@@ -128,6 +133,9 @@ func (q *quantTask) RunChunk(_, t int) {
 	}
 	if !q.repack {
 		quantizeRow(q.vt, src, dst)
+		if t < q.padRows {
+			padQ8KRow(q.xp[t*q.xpStride:(t+1)*q.xpStride], dst)
+		}
 		return
 	}
 	if t < q.gemmRows {
@@ -169,6 +177,10 @@ type dotTask struct {
 	// tokens below gemmRows take its gemm order, the rest its gemv order.
 	repack   bool
 	gemmRows int
+	// xp: the activations of tokens below n/8*8 in padded Q8_K rows,
+	// xpStride bytes apart, for the eight-token kernel (padQ8K), or nil.
+	xp       []byte
+	xpStride int
 }
 
 func (d *dotTask) RunChunk(_, c int) {
@@ -202,6 +214,16 @@ func (d *dotTask) RunChunk(_, c int) {
 		return
 	}
 	xq, out, nt = xq[tiny*d.qrb:], out[tiny*w.Rows:], nt-tiny
+	if d.xp != nil && tiny == 0 {
+		// Groups of eight tokens from padded rows; a group starts at a
+		// multiple of eight, so all its tokens are below n/8*8.
+		k8 := nt / 8 * 8
+		dotRows8Padded(w.Type, w.Cols, wb, r1-r0, d.xp[t0*d.xpStride:], d.xpStride, k8, out[r0:], w.Rows)
+		xq, out, nt = xq[k8*d.qrb:], out[k8*w.Rows:], nt-k8
+		if nt == 0 {
+			return
+		}
+	}
 	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, out[r0:], w.Rows) {
 		return
 	}
@@ -280,12 +302,37 @@ type actFormat struct {
 	gemmRows int
 }
 
+// actFormatOf returns the activation format of weights w in a product
+// laid out as br, the bytes of a converted row, and whether the weights
+// are ones ggml-cpu repacks.
+func actFormatOf(w *Matrix, br BatchRows) (f actFormat, qrb int, repack bool) {
+	vt := quant.VecDotType(w.Type)
+	if quant.RepackOK(w.Type, w.Rows, w.Cols) {
+		return actFormat{vt: vt, q4_0: w.Type == gguf.TypeQ4_0, gemmRows: br.Grouped}, repackRowBytes(w.Type, w.Cols), true
+	}
+	return actFormat{vt: vt}, quant.RowBytes(vt, w.Cols), false
+}
+
+// wantsPad reports whether a matrix of ms with activation format f takes
+// its groups of eight tokens in padded Q8_K rows (padQ8K).
+func wantsPad(ms [maxSet]*Matrix, br BatchRows, f actFormat) bool {
+	for _, w := range ms {
+		if w != nil && padQ8K(w.Type) {
+			if g, _, _ := actFormatOf(w, br); g == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, ms [maxSet]*Matrix, outs [maxSet][]float32) {
 	if br.Grouped < 0 || br.Grouped%4 != 0 || br.Batched < br.Grouped || br.Batched > n {
 		panic(fmt.Sprintf("kernels: MatMulRows: %d rows, %+v", n, br))
 	}
 	var formats [maxSet]actFormat
-	var bufs [maxSet][]byte
+	var bufs, pads [maxSet][]byte
+	var padStride [maxSet]int
 	nf := 0
 	st := &ws.st
 	st.n, st.total = 0, 0
@@ -296,14 +343,7 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 		if w.Cols != ms[0].Cols {
 			panic(fmt.Sprintf("kernels: MatMulSet: %s has %d columns, %s %d", w.Name, w.Cols, ms[0].Name, ms[0].Cols))
 		}
-		vt := quant.VecDotType(w.Type)
-		qrb := quant.RowBytes(vt, w.Cols)
-		repack := quant.RepackOK(w.Type, w.Rows, w.Cols)
-		f := actFormat{vt: vt}
-		if repack {
-			f = actFormat{vt: vt, q4_0: w.Type == gguf.TypeQ4_0, gemmRows: br.Grouped}
-			qrb = repackRowBytes(w.Type, w.Cols)
-		}
+		f, qrb, repack := actFormatOf(w, br)
 		k := 0
 		for k < nf && formats[k] != f {
 			k++
@@ -311,7 +351,13 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 		if k == nf { // a new format: convert the activations to it
 			formats[k] = f
 			bufs[k] = ws.bytes(k, n*qrb)
-			ws.qt = quantTask{wt: w.Type, vt: vt, x: x, xq: bufs[k], cols: w.Cols, qrb: qrb, repack: repack, gemmRows: f.gemmRows}
+			ws.qt = quantTask{wt: w.Type, vt: f.vt, x: x, xq: bufs[k], cols: w.Cols, qrb: qrb, repack: repack, gemmRows: f.gemmRows}
+			pads[k] = nil
+			if n >= 8 && !repack && wantsPad(ms, br, f) {
+				padStride[k] = w.Cols / 256 * q8KPadBytes
+				pads[k] = alignedBytes(&ws.pad[k], n/8*8*padStride[k])
+				ws.qt.xp, ws.qt.xpStride, ws.qt.padRows = pads[k], padStride[k], n/8*8
+			}
 			if k == 0 {
 				ws.qt.norm = norm // the first conversion computes the rows
 			}
@@ -334,6 +380,9 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 		d := &ws.dt[st.n]
 		*d = dotTask{w: w, xq: bufs[k], qrb: qrb, n: n, groups: groups, rows: rowsPerChunk, out: outs[i],
 			tinyRows: tinyRows, repack: repack, gemmRows: f.gemmRows}
+		if pads[k] != nil && padQ8K(w.Type) {
+			d.xp, d.xpStride = pads[k], padStride[k]
+		}
 		chunks := groups * ((w.Rows + rowsPerChunk - 1) / rowsPerChunk)
 		if n < guidedTokens {
 			ws.bounds[st.n] = decodeBounds(ws.bounds[st.n], w, p.threads, n)
