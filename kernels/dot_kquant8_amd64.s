@@ -136,22 +136,32 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	Q6K8_TOK(Y7, h, (R14)(R13*1), qs)
 
 // Q6K8_ACC(t, y, xb): acc_t += float(sumi_t) * d_t, d_t = y.d * dw (dw
-// broadcast at 320(SP)): the same single-precision product in every lane.
+// broadcast in Y15): the same single-precision product in every lane.
 #define Q6K8_ACC(t, y, xb) \
 	VCVTDQ2PS    y, y \
 	VBROADCASTSS xb, Y12 \
-	VMULPS       320(SP), Y12, Y12 \
+	VMULPS       Y15, Y12, Y12 \
 	VMOVUPS      (32*t)(SP), Y13 \
 	VFMADD231PS  y, Y12, Y13 \
 	VMOVUPS      Y13, (32*t)(SP)
+
+// Q6K8_ACCP: Q6K8_ACC for a padded activation block, whose first 32
+// bytes hold y.d eight times.
+#define Q6K8_ACCP(t, y, xb) \
+	VCVTDQ2PS   y, y \
+	VMULPS      xb, Y15, Y12 \
+	VMOVUPS     (32*t)(SP), Y13 \
+	VFMADD231PS y, Y12, Y13 \
+	VMOVUPS     Y13, (32*t)(SP)
 
 #define Q6K8_OUT(t, dst) \
 	VMOVUPS (32*t)(SP), Y0 \
 	HSUM8_8(Y0, X0, X2, X3) \
 	VMOVSS  X2, dst
 
-// The function bodies; Q6K8_BLOCK(qs, bs) for activation blocks with the
-// quants at offset qs and the block sums at bs.
+// The function bodies; Q6K8_BLOCK(qs, bs, acc) for activation blocks with
+// the quants at offset qs and the block sums at bs, and acc their
+// accumulation step.
 #define Q6K8_PRE \
 	MOVQ w+0(FP), SI \
 	MOVQ xStride+16(FP), R11 \
@@ -175,7 +185,7 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	LEAQ    (BX)(R11*4), R14 \
 	MOVQ    nb+48(FP), R9
 
-#define Q6K8_BLOCK(qs, bs) \
+#define Q6K8_BLOCK(qs, bs, acc) \
 	PREFETCHT0 (Q6K8_PF)(SI) \
 	PREFETCHT0 (Q6K8_PF+64)(SI) \
 	PREFETCHT0 (Q6K8_PF+128)(SI) \
@@ -199,14 +209,15 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	Q6K8_INIT(Y7, (R14)(R13*1), bs) \
 	Q6K8_HALF(0, qs) \
 	Q6K8_HALF(1, qs) \
-	Q6K8_ACC(0, Y0, (BX)) \
-	Q6K8_ACC(1, Y1, (BX)(R11*1)) \
-	Q6K8_ACC(2, Y2, (BX)(R12*1)) \
-	Q6K8_ACC(3, Y3, (BX)(R13*1)) \
-	Q6K8_ACC(4, Y4, (R14)) \
-	Q6K8_ACC(5, Y5, (R14)(R11*1)) \
-	Q6K8_ACC(6, Y6, (R14)(R12*1)) \
-	Q6K8_ACC(7, Y7, (R14)(R13*1))
+	VMOVUPS 320(SP), Y15 \
+	acc(0, Y0, (BX)) \
+	acc(1, Y1, (BX)(R11*1)) \
+	acc(2, Y2, (BX)(R12*1)) \
+	acc(3, Y3, (BX)(R13*1)) \
+	acc(4, Y4, (R14)) \
+	acc(5, Y5, (R14)(R11*1)) \
+	acc(6, Y6, (R14)(R12*1)) \
+	acc(7, Y7, (R14)(R13*1))
 
 #define Q6K8_ROWEND \
 	Q6K8_OUT(0, (DX)) \
@@ -231,7 +242,7 @@ q6k8row:
 	Q6K8_ROWINIT
 
 q6k8block:
-	Q6K8_BLOCK(4, 260)
+	Q6K8_BLOCK(4, 260, Q6K8_ACC)
 	ADDQ $210, SI
 	ADDQ $292, BX
 	ADDQ $292, R14
@@ -256,7 +267,7 @@ q6k8row:
 	Q6K8_ROWINIT
 
 q6k8block:
-	Q6K8_BLOCK(32, 288)
+	Q6K8_BLOCK(32, 288, Q6K8_ACCP)
 	ADDQ $210, SI
 	ADDQ $320, BX
 	ADDQ $320, R14

@@ -3,8 +3,8 @@ package kernels
 import "unsafe"
 
 // Padded Q8_K blocks: the 292 bytes of a Q8_K block (d as a float32, 256
-// quants, 16 int16 block sums) laid out in 320, with the quants at offset 32
-// and the sums at 288. In rows that start 32-byte aligned every 32 quants
+// quants, 16 int16 block sums) laid out in 320: d eight times (a vector of
+// it), the quants at offset 32 and the sums at 288. In rows that start 32-byte aligned every 32 quants
 // of a block are then one aligned load; in plain Q8_K rows (blocks 292
 // bytes apart, the quants at 4) half of those loads split a cache line,
 // which costs the eight-token Q6_K kernel about a tenth of its time. Only
@@ -16,12 +16,14 @@ const (
 )
 
 // padQ8KRow copies the plain Q8_K row src into dst in padded blocks
-// (len(dst) = q8KPadBytes per block of src). The padding is left as it is.
+// (len(dst) = q8KPadBytes per block of src).
 func padQ8KRow(dst, src []byte) {
 	const bb = 292 // quant.RowBytes(Q8_K, 256)
 	for b := 0; b < len(src)/bb; b++ {
 		s, d := src[b*bb:(b+1)*bb], dst[b*q8KPadBytes:(b+1)*q8KPadBytes]
-		copy(d[:4], s[:4])
+		for i := 0; i < q8KPadQS; i += 4 {
+			copy(d[i:i+4], s[:4])
+		}
 		copy(d[q8KPadQS:q8KPadQS+256], s[4:260])
 		copy(d[q8KPadSums:], s[260:])
 	}

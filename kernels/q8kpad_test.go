@@ -10,8 +10,8 @@ import (
 	"github.com/hearthlm/hearth/quant"
 )
 
-// TestPadQ8KRow: a padded block holds d, the quants and the block sums of
-// the plain block at their offsets.
+// TestPadQ8KRow: a padded block holds d eight times, the quants and the
+// block sums of the plain block at their offsets.
 func TestPadQ8KRow(t *testing.T) {
 	const nb = 3
 	if rb := quant.RowBytes(gguf.TypeQ8_K, 256); rb != 292 {
@@ -25,9 +25,9 @@ func TestPadQ8KRow(t *testing.T) {
 	padQ8KRow(dst, src)
 	for b := 0; b < nb; b++ {
 		s, d := src[b*292:], dst[b*q8KPadBytes:]
-		for i := 0; i < 4; i++ {
-			if d[i] != s[i] {
-				t.Fatalf("block %d: d byte %d", b, i)
+		for i := 0; i < q8KPadQS; i++ {
+			if d[i] != s[i%4] {
+				t.Fatalf("block %d: byte %d of the d vector", b, i)
 			}
 		}
 		for i := 0; i < 256; i++ {
