@@ -131,21 +131,22 @@ func (q *quantTask) RunChunk(_, t int) {
 	if q.norm.W != nil {
 		RMSNorm(src, q.norm.In[t*q.cols:(t+1)*q.cols], q.norm.W, q.norm.Eps)
 	}
-	if !q.repack {
+	switch {
+	case !q.repack:
 		quantizeRow(q.vt, src, dst)
-		if t < q.padRows {
-			padQ8KRow(q.xp[t*q.xpStride:(t+1)*q.xpStride], dst)
-		}
-		return
-	}
-	if t < q.gemmRows {
+	case t < q.gemmRows:
 		if err := quant.QuantizeRowRepack(q.vt, src, dst); err != nil {
 			panic(err)
 		}
-	} else {
+	default:
 		quantizeRow(q.vt, src, dst)
 	}
-	repackPrepare(q.wt, q.cols, dst)
+	if q.repack {
+		repackPrepare(q.wt, q.cols, dst)
+	}
+	if t < q.padRows {
+		padQ8KRow(q.xp[t*q.xpStride:(t+1)*q.xpStride], dst[:q.cols/256*292])
+	}
 }
 
 // tokensPerChunk is the number of activation rows one claimed chunk of a
@@ -227,8 +228,9 @@ func (d *dotTask) RunChunk(_, c int) {
 	if DotRowsFastN(w.Type, w.Cols, wb, r1-r0, xq, d.qrb, nt, out[r0:], w.Rows) {
 		return
 	}
+	xrb := quant.RowBytes(quant.VecDotType(w.Type), w.Cols)
 	for t := 0; t < nt; t++ {
-		quant.DotRows(w.Type, w.Cols, wb, r1-r0, xq[t*d.qrb:(t+1)*d.qrb], out[t*w.Rows+r0:t*w.Rows+r1])
+		quant.DotRows(w.Type, w.Cols, wb, r1-r0, xq[t*d.qrb:t*d.qrb+xrb], out[t*w.Rows+r0:t*w.Rows+r1])
 	}
 }
 
@@ -332,7 +334,7 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 	}
 	var formats [maxSet]actFormat
 	var bufs, pads [maxSet][]byte
-	var padStride [maxSet]int
+	var padStride, qrbs [maxSet]int
 	nf := 0
 	st := &ws.st
 	st.n, st.total = 0, 0
@@ -349,11 +351,11 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 			k++
 		}
 		if k == nf { // a new format: convert the activations to it
-			formats[k] = f
+			formats[k], qrbs[k] = f, qrb
 			bufs[k] = ws.bytes(k, n*qrb)
 			ws.qt = quantTask{wt: w.Type, vt: f.vt, x: x, xq: bufs[k], cols: w.Cols, qrb: qrb, repack: repack, gemmRows: f.gemmRows}
 			pads[k] = nil
-			if n >= 8 && !repack && wantsPad(ms, br, f) {
+			if n >= 8 && wantsPad(ms, br, f) {
 				padStride[k] = w.Cols / 256 * q8KPadBytes
 				pads[k] = alignedBytes(&ws.pad[k], n/8*8*padStride[k])
 				ws.qt.xp, ws.qt.xpStride, ws.qt.padRows = pads[k], padStride[k], n/8*8
@@ -370,6 +372,10 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 			}
 			nf++
 		}
+		// Matrices of one format share its rows, which may be longer
+		// than this matrix's kernels read (prepared Q4_K rows, shared
+		// with Q6_K's).
+		qrb = qrbs[k]
 		tinyRows := 0
 		if quant.TinyDotOK(w.Type, w.Cols, w.Rows) {
 			tinyRows = br.Batched

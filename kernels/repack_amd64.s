@@ -340,6 +340,7 @@ kgvblock:
 #define KT_W 728
 #define KT_IACC(t) (736+32*(t))
 #define KT_GV 864
+#define KT_AUX 872
 
 // KT_T(h, j, L, H, xb): one token's products with the quants in Y8 (low
 // nibbles) and Y9 (high), dword r = row r: L += maddubs(Y8, 4 activations
@@ -454,39 +455,33 @@ kgvblock:
 	VFMADD231PS    Y5, Y7, Y8 \
 	VMOVUPS        Y8, KT_ACCM(t)(SP)
 
-// TOKSETUP_GV(dv, accm, iacc, xb): the gemv-order token set-up with the
+// TOKSETUP_GV(dv, accm, iacc, xb, ab): the gemv-order token set-up with the
 // frame offsets of d*da (dv), the min accumulator (accm) and the integer
-// sums (iacc) of the token at xb.
-#define TOKSETUP_GV(dv, accm, iacc, xb) \
-	VBROADCASTSS   xb, Y4 \
-	VMULPS         KT_DW(SP), Y4, Y5 \
-	VMOVUPS        Y5, dv(SP) \
-	VMULPS         KT_DMW(SP), Y4, Y5 \
-	VBROADCASTI128 260 xb, Y6 \
-	VBROADCASTI128 276 xb, Y7 \
-	VPHADDW        Y7, Y6, Y6 \
-	VPSHUFD        $0x00, Y6, Y7 \
-	VPMADDWD       Y7, Y0, Y8 \
-	VPSHUFD        $0x55, Y6, Y7 \
-	VPMADDWD       Y7, Y1, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VPSHUFD        $0xAA, Y6, Y7 \
-	VPMADDWD       Y7, Y2, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VPSHUFD        $0xFF, Y6, Y7 \
-	VPMADDWD       Y7, Y3, Y7 \
-	VPADDD         Y7, Y8, Y8 \
-	VCVTDQ2PS      Y8, Y8 \
-	VMOVUPS        accm(SP), Y7 \
-	VFMADD231PS    Y5, Y8, Y7 \
-	VMOVUPS        Y7, accm(SP) \
-	VPXOR          Y7, Y7, Y7 \
-	VMOVDQU        Y7, iacc(SP)
+// sums (iacc) of the token at xb, whose super-block's sub-block sums in
+// pairs (repackPrepare's words for Q4_K) are at ab.
+#define TOKSETUP_GV(dv, accm, iacc, xb, ab) \
+	VBROADCASTSS xb, Y4 \
+	VMULPS       KT_DW(SP), Y4, Y5 \
+	VMOVUPS      Y5, dv(SP) \
+	VMULPS       KT_DMW(SP), Y4, Y5 \
+	VPMADDWD     ab, Y0, Y8 \
+	VPMADDWD     32 ab, Y1, Y7 \
+	VPADDD       Y7, Y8, Y8 \
+	VPMADDWD     64 ab, Y2, Y7 \
+	VPADDD       Y7, Y8, Y8 \
+	VPMADDWD     96 ab, Y3, Y7 \
+	VPADDD       Y7, Y8, Y8 \
+	VCVTDQ2PS    Y8, Y8 \
+	VMOVUPS      accm(SP), Y7 \
+	VFMADD231PS  Y5, Y8, Y7 \
+	VMOVUPS      Y7, accm(SP) \
+	VPXOR        Y7, Y7, Y7 \
+	VMOVDQU      Y7, iacc(SP)
 
-// KT_TOKSETUP_GV(t, xb): as KT_TOKSETUP, in gemv order: the four min
+// KT_TOKSETUP_GV(t, xb, ab): as KT_TOKSETUP, in gemv order: the four min
 // sums are added as integers, then accMin = fma(float(sum), dmin*da,
 // accMin) once per super-block. Also clears token t's quant sums.
-#define KT_TOKSETUP_GV(t, xb) TOKSETUP_GV(KT_DV(t), KT_ACCM(t), KT_IACC(t), xb)
+#define KT_TOKSETUP_GV(t, xb, ab) TOKSETUP_GV(KT_DV(t), KT_ACCM(t), KT_IACC(t), xb, ab)
 
 // KT_BLOCK: a super-block's head for the transposed kernels: K_HEAD, d
 // and dmin of rows 0..7 to KT_DW and KT_DMW, per sub-block k row r's
@@ -533,7 +528,7 @@ kgvblock:
 //
 // Four tokens in gemm order, or, with gemv != 0, in gemv order (each
 // token's result is then the one repackQ4KGemv gives it alone).
-TEXT ·repackQ4KGemm4(SB), $872-72
+TEXT ·repackQ4KGemm4(SB), $880-72
 	MOVQ w+0(FP), AX
 	MOVQ AX, KT_W(SP)
 	MOVQ rowBytes+8(FP), R9
@@ -555,6 +550,9 @@ ktgroup:
 	MOVQ    x+16(FP), BX
 	MOVQ    nb+56(FP), AX
 	MOVQ    AX, KT_NB(SP)
+	IMUL3Q  $292, AX, AX
+	ADDQ    BX, AX
+	MOVQ    AX, KT_AUX(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, KT_ACC(0)(SP)
 	VMOVUPS Y0, KT_ACC(1)(SP)
@@ -578,10 +576,11 @@ ktblock:
 	JMP  kttoksdone
 
 kttoksgv:
-	KT_TOKSETUP_GV(0, (BX))
-	KT_TOKSETUP_GV(1, (BX)(R11*1))
-	KT_TOKSETUP_GV(2, (BX)(R12*1))
-	KT_TOKSETUP_GV(3, (BX)(R13*1))
+	MOVQ KT_AUX(SP), AX
+	KT_TOKSETUP_GV(0, (BX), (AX))
+	KT_TOKSETUP_GV(1, (BX)(R11*1), (AX)(R11*1))
+	KT_TOKSETUP_GV(2, (BX)(R12*1), (AX)(R12*1))
+	KT_TOKSETUP_GV(3, (BX)(R13*1), (AX)(R13*1))
 
 kttoksdone:
 
@@ -636,6 +635,7 @@ ktblocknext:
 	ADDQ $144, SI
 	ADDQ $144, DI
 	ADDQ $292, BX
+	ADDQ $128, KT_AUX(SP)
 	DECQ KT_NB(SP)
 	JNZ  ktblock
 
@@ -693,9 +693,10 @@ ktblocknext:
 #define G8_OUT 1872
 #define G8_W 1880
 #define G8_PF 1888
+#define G8_AUX 1896
 
-// G8_TOKSETUP(t, xb): KT_TOKSETUP_GV for token t of eight.
-#define G8_TOKSETUP(t, xb) TOKSETUP_GV(G8_DV(t), G8_ACCM(t), G8_IACC(t), xb)
+// G8_TOKSETUP(t, xb, ab): KT_TOKSETUP_GV for token t of eight.
+#define G8_TOKSETUP(t, xb, ab) TOKSETUP_GV(G8_DV(t), G8_ACCM(t), G8_IACC(t), xb, ab)
 
 // G8_NIB(k, q): the low and high nibbles of q (Y12 = 0x0f bytes) to
 // G8_LO(k) and G8_HI(k). Clobbers Y13.
@@ -832,6 +833,9 @@ g8group:
 	MOVQ    x+16(FP), BX
 	MOVQ    nb+56(FP), AX
 	MOVQ    AX, G8_NB(SP)
+	IMUL3Q  $292, AX, AX
+	ADDQ    BX, AX
+	MOVQ    AX, G8_AUX(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, G8_ACC(0)(SP)
 	VMOVUPS Y0, G8_ACC(1)(SP)
@@ -856,14 +860,16 @@ g8block:
 	MOVQ    R14, G8_PF(SP)
 	KT_BLOCK
 	LEAQ         (BX)(R11*4), R14
-	G8_TOKSETUP(0, (BX))
-	G8_TOKSETUP(1, (BX)(R11*1))
-	G8_TOKSETUP(2, (BX)(R12*1))
-	G8_TOKSETUP(3, (BX)(R13*1))
-	G8_TOKSETUP(4, (R14))
-	G8_TOKSETUP(5, (R14)(R11*1))
-	G8_TOKSETUP(6, (R14)(R12*1))
-	G8_TOKSETUP(7, (R14)(R13*1))
+	MOVQ         G8_AUX(SP), AX
+	LEAQ         (AX)(R11*4), CX
+	G8_TOKSETUP(0, (BX), (AX))
+	G8_TOKSETUP(1, (BX)(R11*1), (AX)(R11*1))
+	G8_TOKSETUP(2, (BX)(R12*1), (AX)(R12*1))
+	G8_TOKSETUP(3, (BX)(R13*1), (AX)(R13*1))
+	G8_TOKSETUP(4, (R14), (CX))
+	G8_TOKSETUP(5, (R14)(R11*1), (CX)(R11*1))
+	G8_TOKSETUP(6, (R14)(R12*1), (CX)(R12*1))
+	G8_TOKSETUP(7, (R14)(R13*1), (CX)(R13*1))
 
 	// Quants, per 64 elements p: AX/CX = rows 0/4 + 32p, R8 = x + 64p
 	// (tokens 0..3), R14 = R8 + 4*xStride (tokens 4..7), DX = 64p.
@@ -899,6 +905,7 @@ g8p:
 	ADDQ $144, SI
 	ADDQ $144, DI
 	ADDQ $292, BX
+	ADDQ $128, G8_AUX(SP)
 	DECQ G8_NB(SP)
 	JNZ  g8block
 

@@ -247,8 +247,8 @@ func TestRepackDotRowsNRandomShapes(t *testing.T) {
 	}
 }
 
-// TestRepackPrepare checks the Q4_0 aux words against a direct computation
-// from the quantized block.
+// TestRepackPrepare checks the Q4_0 aux words and the Q4_K sub-block sums
+// against a direct computation from the quantized blocks.
 func TestRepackPrepare(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	n := 96
@@ -268,9 +268,29 @@ func TestRepackPrepare(t *testing.T) {
 			t.Fatalf("block %d: aux (%v, %d), want (%v, %d)", b, d, s, quant.FP16ToFP32(binary.LittleEndian.Uint16(blk)), 8*sum)
 		}
 	}
-	// Q4_K rows have no extra words.
-	if got, want := repackRowBytes(gguf.TypeQ4_K, 512), quant.RowBytes(gguf.TypeQ8_K, 512); got != want {
+	// Q4_K: per super-block four vectors of eight (sum of sub-block 2p,
+	// sum of sub-block 2p+1) int16 pairs, sums of the 32 quants.
+	const nk = 512
+	if got, want := repackRowBytes(gguf.TypeQ4_K, nk), quant.RowBytes(gguf.TypeQ8_K, nk)+2*128; got != want {
 		t.Fatalf("Q4_K prepared row %d bytes, want %d", got, want)
+	}
+	for _, gemm := range []int{0, 1} {
+		row := repackActivations(rng, gguf.TypeQ4_K, nk, 1, gemm, repackRowBytes(gguf.TypeQ4_K, nk))
+		aux := row[2*292:]
+		for b := 0; b < 2; b++ {
+			for j := 0; j < 8; j++ {
+				sum := 0
+				for _, v := range row[292*b+4+32*j : 292*b+4+32*j+32] {
+					sum += int(int8(v))
+				}
+				p, h := j/2, j%2
+				for l := 0; l < 8; l++ {
+					if got := int16(binary.LittleEndian.Uint16(aux[128*b+32*p+4*l+2*h:])); int(got) != sum {
+						t.Fatalf("gemm=%d block %d sub-block %d, word %d: %d, want %d", gemm, b, j, l, got, sum)
+					}
+				}
+			}
+		}
 	}
 }
 
