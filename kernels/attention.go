@@ -140,11 +140,7 @@ func attendOnline(out, q []float32, g int, k, v []uint16, n, stride int, scale, 
 				}
 			}
 			for h := 0; h < gg; h++ {
-				sum, m := sums[h], maxs[h]
-				for j := 0; j < nb; j++ {
-					msb[h*block+j], vsb[h*block+j] = onlineStep(scores[h*block+j], scale, softcap, &m, &sum)
-				}
-				sums[h], maxs[h] = sum, m
+				onlineSteps(msb[h*block:h*block+nb], vsb[h*block:h*block+nb], scores[h*block:h*block+nb], scale, softcap, &maxs[h], &sums[h])
 			}
 			if !madF16CellsG(accg, d, vb, stride, msb[:], vsb[:], block, nb, gg) {
 				for j := 0; j < nb; j++ {
@@ -166,6 +162,49 @@ func attendOnline(out, q []float32, g int, k, v []uint16, n, stride int, scale, 
 			FromF16Scale(out[(h0+h)*d:(h0+h+1)*d], accg[h*d:(h+1)*d], inv)
 		}
 	}
+}
+
+// onlineSteps is onlineStep for the cells of a block (at most 64) in
+// order, ms[j] and vs[j] for score[j], with the exponentials vectorized:
+// each cell's argument is known once the maximum before it is, so a first
+// pass finds the maxima and the arguments (m - s on a new maximum, s - m
+// otherwise), expfVec computes them all, and a last pass sets ms and vs and
+// runs the sum's recurrence (sum*ms rounded, then + vs).
+func onlineSteps(ms, vs, score []float32, scale, softcap float32, m, sum *float32) {
+	if len(score) > 64 {
+		panic("kernels: onlineSteps over more than 64 cells")
+	}
+	arg := ms[:len(score)]
+	vs = vs[:len(score)]
+	mx := *m
+	var newMax uint64
+	for j, s := range score {
+		s *= scale
+		if softcap != 0 {
+			s = softcap * Tanhf(s)
+		}
+		if s > mx {
+			arg[j] = mx - s
+			mx = s
+			newMax |= 1 << j
+		} else {
+			arg[j] = s - mx
+		}
+	}
+	*m = mx
+	expfVec(arg, arg)
+	sm := *sum
+	for j, e := range arg {
+		if newMax>>j&1 != 0 {
+			vs[j] = 1
+			sm = float32(sm*e) + 1
+		} else {
+			ms[j] = 1
+			vs[j] = e
+			sm += e
+		}
+	}
+	*sum = sm
 }
 
 // onlineStep is one cell of ggml's online softmax over raw score s: the

@@ -59,3 +59,12 @@ var expfTab = [32]uint64{
 	0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
 	0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
 }
+
+// expfVecGeneric is expfVec element by element: dst[i] = Expf(src[i]) for
+// i < len(src).
+func expfVecGeneric(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = Expf(x)
+	}
+}
