@@ -671,7 +671,8 @@ ktblocknext:
 // super-block for all eight, so the per-token work is one broadcast, one
 // VPMADDUBSW and one VPADDW per four quants of eight rows. Eight tokens'
 // accumulators do not fit beside both nibble halves, so each 64 elements p
-// are transposed once into the frame as low and high nibbles, and the
+// are transposed once into the frame (the bytes, and the bytes shifted
+// right by four: low and high nibbles once masked as they are loaded), and the
 // low sub-block (2p) and the high one (2p+1) are summed one after the
 // other, each into eight int16 accumulators. The int32 sums per super-block
 // are the gemv kernel's exactly (integer sums, no overflow: see
@@ -698,12 +699,11 @@ ktblocknext:
 // G8_TOKSETUP(t, xb, ab): KT_TOKSETUP_GV for token t of eight.
 #define G8_TOKSETUP(t, xb, ab) TOKSETUP_GV(G8_DV(t), G8_ACCM(t), G8_IACC(t), xb, ab)
 
-// G8_NIB(k, q): the low and high nibbles of q (Y12 = 0x0f bytes) to
-// G8_LO(k) and G8_HI(k). Clobbers Y13.
+// G8_NIB(k, q): the quant bytes q to G8_LO(k) and q shifted right by four
+// bits (as int16 words) to G8_HI(k): masked with 0x0f bytes when they are
+// loaded (G8_K), they are the low and high nibbles. Clobbers Y13.
 #define G8_NIB(k, q) \
 	VPSRLW  $4, q, Y13 \
-	VPAND   Y12, q, q \
-	VPAND   Y12, Y13, Y13 \
 	VMOVDQU q, G8_LO(k)(SP) \
 	VMOVDQU Y13, G8_HI(k)(SP)
 
@@ -746,7 +746,7 @@ ktblocknext:
 
 // G8_K0: G8_K for the first four elements of a sub-block.
 #define G8_K0(q, o) \
-	VMOVDQU q(SP), Y12 \
+	VPAND   q(SP), Y15, Y12 \
 	G8_T0(Y4, o, (R8)) \
 	G8_T0(Y5, o, (R8)(R11*1)) \
 	G8_T0(Y6, o, (R8)(R12*1)) \
@@ -756,16 +756,17 @@ ktblocknext:
 	G8_T0(Y10, o, (R14)(R12*1)) \
 	G8_T0(Y11, o, (R14)(R13*1))
 
-// G8_K(q, o): the eight tokens' products with the nibbles at q(SP),
-// activation bytes at offset o of each token's p.
+// G8_K(q, o): the eight tokens' products with the nibbles at q(SP)
+// (masked with Y15, 0x0f bytes), activation bytes at offset o of each
+// token's p.
 #define G8_K(q, o) \
-	VMOVDQU q(SP), Y12 \
+	VPAND   q(SP), Y15, Y12 \
 	G8_T(Y4, o, (R8), Y13) \
 	G8_T(Y5, o, (R8)(R11*1), Y14) \
-	G8_T(Y6, o, (R8)(R12*1), Y15) \
-	G8_T(Y7, o, (R8)(R13*1), Y13) \
-	G8_T(Y8, o, (R14), Y14) \
-	G8_T(Y9, o, (R14)(R11*1), Y15) \
+	G8_T(Y6, o, (R8)(R12*1), Y13) \
+	G8_T(Y7, o, (R8)(R13*1), Y14) \
+	G8_T(Y8, o, (R14), Y13) \
+	G8_T(Y9, o, (R14)(R11*1), Y14) \
 	G8_T(Y10, o, (R14)(R12*1), Y13) \
 	G8_T(Y11, o, (R14)(R13*1), Y14)
 
@@ -879,9 +880,9 @@ g8block:
 	MOVQ $0, DX
 
 g8p:
-	VMOVDQU rpk0f<>(SB), Y12
 	G8_HALF(0)
 	G8_HALF(1)
+	VMOVDQU rpk0f<>(SB), Y15
 	G8_SUB(G8_LOB, 4, KT_SCT)
 	G8_SUB(G8_HIB, 36, (KT_SCT+32))
 	ADDQ $32, AX
