@@ -119,7 +119,8 @@ type quantTask struct {
 	cols, qrb int
 	repack    bool
 	gemmRows  int
-	norm      Norm // when set, x[t] = RMSNorm(norm.In[t]) first
+	norm      Norm      // when set, x[t] = RMSNorm(norm.In[t]) first
+	up        []float32 // when set, x[t] = SiLUMul(x[t], up[t]) first
 	// Rows t < padRows are also copied to xp[t*xpStride:] in padded Q8_K
 	// blocks (padQ8KRow).
 	xp                []byte
@@ -129,7 +130,14 @@ type quantTask struct {
 func (q *quantTask) RunChunk(_, t int) {
 	src, dst := q.x[t*q.cols:(t+1)*q.cols], q.xq[t*q.qrb:(t+1)*q.qrb]
 	if q.norm.W != nil {
-		RMSNorm(src, q.norm.In[t*q.cols:(t+1)*q.cols], q.norm.W, q.norm.Eps)
+		in := q.norm.In[t*q.cols : (t+1)*q.cols]
+		if q.norm.Res != nil {
+			Add(in, q.norm.Res[t*q.cols:(t+1)*q.cols])
+		}
+		RMSNorm(src, in, q.norm.W, q.norm.Eps)
+	}
+	if q.up != nil {
+		SiLUMul(src, q.up[t*q.cols:(t+1)*q.cols])
 	}
 	switch {
 	case !q.repack:
@@ -272,7 +280,7 @@ func (p *Pool) MatMul(ws *Workspace, w *Matrix, x []float32, n int, out []float3
 // for the others (RepackDotRowsN); otherwise vec_dot's (assembly where
 // available, bit-identical to the Go reference).
 func (p *Pool) MatMulRows(ws *Workspace, w *Matrix, x []float32, n int, br BatchRows, out []float32) {
-	p.matMulSet(ws, x, n, br, Norm{}, [maxSet]*Matrix{w}, [maxSet][]float32{out})
+	p.matMulSet(ws, x, n, br, Norm{}, nil, [maxSet]*Matrix{w}, [maxSet][]float32{out})
 }
 
 // MatMulSet is MatMulRows for two or three matrices with the same columns
@@ -281,17 +289,29 @@ func (p *Pool) MatMulRows(ws *Workspace, w *Matrix, x []float32, n int, br Batch
 // type the matrices need, and the threads take the chunks of all the
 // products without waiting between them. c and oc may be nil. With norm
 // set, the activation rows are first computed as x[t] = RMSNorm(norm.In[t])
-// (kernels.RMSNorm) in the same pass that converts them. Results are those
-// of RMSNorm and MatMulRows for each matrix.
+// (kernels.RMSNorm) in the same pass that converts them, after
+// norm.In[t] += norm.Res[t] (kernels.Add) when Res is set. Results are those
+// of Add, RMSNorm and MatMulRows for each matrix.
 func (p *Pool) MatMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, a, b, c *Matrix, oa, ob, oc []float32) {
-	p.matMulSet(ws, x, n, br, norm, [maxSet]*Matrix{a, b, c}, [maxSet][]float32{oa, ob, oc})
+	p.matMulSet(ws, x, n, br, norm, nil, [maxSet]*Matrix{a, b, c}, [maxSet][]float32{oa, ob, oc})
 }
 
 // Norm asks MatMulSet for the RMS norm of rows In (weights W, epsilon
-// Eps) as its activations; the zero Norm asks for none.
+// Eps) as its activations; the zero Norm asks for none. Res, when set with
+// W, is a residual added to In first (In[t] += Res[t]), so that the
+// threads do the addition row by row in the same pass.
 type Norm struct {
 	In, W []float32
 	Eps   float32
+	Res   []float32
+}
+
+// MatMulSwiGLU is MatMulRows of the rows gate[t] = SiLUMul(gate[t], up[t])
+// (a feed-forward's down projection), the rows computed in the pass that
+// converts them: gate holds them afterwards, as after SiLUMul row by row.
+func (p *Pool) MatMulSwiGLU(ws *Workspace, w *Matrix, gate, up []float32, n int, br BatchRows, out []float32) {
+	_ = up[:n*w.Cols]
+	p.matMulSet(ws, gate, n, br, Norm{}, up, [maxSet]*Matrix{w}, [maxSet][]float32{out})
 }
 
 // actFormat says how activations are converted for a weight matrix: to
@@ -328,7 +348,7 @@ func wantsPad(ms [maxSet]*Matrix, br BatchRows, f actFormat) bool {
 	return false
 }
 
-func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, ms [maxSet]*Matrix, outs [maxSet][]float32) {
+func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm Norm, up []float32, ms [maxSet]*Matrix, outs [maxSet][]float32) {
 	if br.Grouped < 0 || br.Grouped%4 != 0 || br.Batched < br.Grouped || br.Batched > n {
 		panic(fmt.Sprintf("kernels: MatMulRows: %d rows, %+v", n, br))
 	}
@@ -361,7 +381,7 @@ func (p *Pool) matMulSet(ws *Workspace, x []float32, n int, br BatchRows, norm N
 				ws.qt.xp, ws.qt.xpStride, ws.qt.padRows = pads[k], padStride[k], n/8*8
 			}
 			if k == 0 {
-				ws.qt.norm = norm // the first conversion computes the rows
+				ws.qt.norm, ws.qt.up = norm, up // the first conversion computes the rows
 			}
 			if n >= 4 {
 				p.RunTask(n, &ws.qt)

@@ -269,3 +269,69 @@ func oneAndTwoThreads(t *testing.T) []*Pool {
 	t.Cleanup(func() { pools[0].Close(); pools[1].Close() })
 	return pools
 }
+
+// TestMatMulResidualAndSwiGLU: a residual added in MatMulSet's norm pass
+// (Norm.Res) and MatMulSwiGLU's SiLUMul in the conversion pass give, bit
+// for bit, Add, RMSNorm and SiLUMul row by row followed by the products,
+// and leave the same rows behind, at decode and prompt sizes and 1 and 2
+// threads.
+func TestMatMulResidualAndSwiGLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	const cols, ffn = 256, 512
+	mk := func(typ gguf.Type, rows, c int) *Matrix {
+		w, err := NewMatrix(typ.String(), typ, rows, c, randWeights(rng, typ, c, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	gate, up, down := mk(gguf.TypeQ4_K, ffn, cols), mk(gguf.TypeQ6_K, ffn, cols), mk(gguf.TypeQ6_K, cols, ffn)
+	randRows := func(n int, s float64) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * s)
+		}
+		return x
+	}
+	for _, p := range oneAndTwoThreads(t) {
+		for _, n := range []int{1, 3, 8, 9, 70} {
+			br := OneSequence(n)
+			in, res, nw := randRows(n*cols, 2), randRows(n*cols, 1), randRows(cols, 1)
+			var ws Workspace
+
+			// Reference: Add, RMSNorm, products; SiLUMul per row, product.
+			wantIn := append([]float32(nil), in...)
+			Add(wantIn, res)
+			xn := make([]float32, n*cols)
+			for tok := 0; tok < n; tok++ {
+				RMSNorm(xn[tok*cols:(tok+1)*cols], wantIn[tok*cols:(tok+1)*cols], nw, 1e-6)
+			}
+			wg, wu := make([]float32, n*ffn), make([]float32, n*ffn)
+			p.MatMulRows(&ws, gate, xn, n, br, wg)
+			p.MatMulRows(&ws, up, xn, n, br, wu)
+			wantGate := append([]float32(nil), wg...)
+			for tok := 0; tok < n; tok++ {
+				SiLUMul(wantGate[tok*ffn:(tok+1)*ffn], wu[tok*ffn:(tok+1)*ffn])
+			}
+			wantOut := make([]float32, n*cols)
+			p.MatMulRows(&ws, down, wantGate, n, br, wantOut)
+
+			gotIn, gotXn := append([]float32(nil), in...), make([]float32, n*cols)
+			gg, gu := make([]float32, n*ffn), make([]float32, n*ffn)
+			p.MatMulSet(&ws, gotXn, n, br, Norm{In: gotIn, W: nw, Eps: 1e-6, Res: res}, gate, up, nil, gg, gu, nil)
+			gotOut := make([]float32, n*cols)
+			p.MatMulSwiGLU(&ws, down, gg, gu, n, br, gotOut)
+			for _, c := range []struct {
+				name      string
+				got, want []float32
+			}{{"residual rows", gotIn, wantIn}, {"normalized rows", gotXn, xn}, {"up", gu, wu},
+				{"SwiGLU rows", gg, wantGate}, {"down", gotOut, wantOut}} {
+				for i := range c.want {
+					if math.Float32bits(c.got[i]) != math.Float32bits(c.want[i]) {
+						t.Fatalf("n=%d threads=%d: %s[%d] = %v, want %v", n, p.Threads(), c.name, i, c.got[i], c.want[i])
+					}
+				}
+			}
+		}
+	}
+}

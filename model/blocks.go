@@ -689,11 +689,18 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		kernels.RopeCache(ropes[i*p.RopeDims:(i+1)*p.RopeDims], int(b.Pos[i]), p.RopeDims, p.RopeBase, p.RopeScale, m.RopeFreqs)
 	}
 
+	// Unless a trace wants the tensors between the steps, the residual
+	// additions and the SwiGLU are done by the threads in the passes that
+	// convert the next product's activations (kernels.Norm.Res,
+	// MatMulSwiGLU): res is a residual still to be added to x.
+	fuse := Trace == nil
+	var res []float32
 	for li := range m.Layers {
 		l := &m.Layers[li]
 		// Attention: x += Wo · attn(rope(q), rope(k), v) with q, k, v
 		// projections of norm(x) (plus biases, per-head norms).
-		m.Pool.MatMulSet(&m.WS, xn, n, all, kernels.Norm{In: x, W: l.AttnNorm, Eps: p.Eps}, l.Q, l.K, l.V, q, k, v)
+		m.Pool.MatMulSet(&m.WS, xn, n, all, kernels.Norm{In: x, W: l.AttnNorm, Eps: p.Eps, Res: res}, l.Q, l.K, l.V, q, k, v)
+		res = nil
 		TraceTensor("attn_norm", li, xn)
 		TraceTensor("Qcur_mm", li, q)
 		TraceTensor("Kcur_mm", li, k)
@@ -712,11 +719,16 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		TraceTensor("kqv_out", li, at)
 		m.Pool.MatMulRows(&m.WS, l.O, at, n, all, o)
 		TraceTensor("attn_out", li, o)
-		kernels.Add(x, o)
-		TraceTensor("ffn_inp", li, x)
 
 		nf, rows := n, all
-		if li == len(m.Layers)-1 && (nOut < n || m.Order.Out != all) {
+		gather := li == len(m.Layers)-1 && (nOut < n || m.Order.Out != all)
+		if fuse && !gather {
+			res = o
+		} else {
+			kernels.Add(x, o)
+			TraceTensor("ffn_inp", li, x)
+		}
+		if gather {
 			// As llama.cpp's graph does (ggml_get_rows on inp_out_ids), the
 			// last layer's feed-forward runs only on the rows that want
 			// logits; the batch size picks ggml's matmul path, so it
@@ -729,18 +741,27 @@ func (m *Decoder) Forward(c *Cache, b *Batch) ([]float32, error) {
 		// Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = norm(x).
 		xf, xnf, of := x[:nf*E], xn[:nf*E], o[:nf*E]
 		gf, uf := g[:nf*p.FFN], u[:nf*p.FFN]
-		m.Pool.MatMulSet(&m.WS, xnf, nf, rows, kernels.Norm{In: xf, W: l.FFNNorm, Eps: p.Eps}, l.Gate, l.Up, nil, gf, uf, nil)
+		m.Pool.MatMulSet(&m.WS, xnf, nf, rows, kernels.Norm{In: xf, W: l.FFNNorm, Eps: p.Eps, Res: res}, l.Gate, l.Up, nil, gf, uf, nil)
+		res = nil
 		TraceTensor("ffn_norm", li, xnf)
 		TraceTensor("ffn_gate", li, gf)
 		TraceTensor("ffn_up", li, uf)
-		for i := 0; i < nf; i++ { // per row: ggml's vector body and scalar tail split each row
-			kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
+		if fuse {
+			m.Pool.MatMulSwiGLU(&m.WS, l.Down, gf, uf, nf, rows, of)
+		} else {
+			for i := 0; i < nf; i++ { // per row: ggml's vector body and scalar tail split each row
+				kernels.SiLUMul(g[i*p.FFN:(i+1)*p.FFN], u[i*p.FFN:(i+1)*p.FFN])
+			}
+			TraceTensor("ffn_swiglu", li, gf)
+			m.Pool.MatMulRows(&m.WS, l.Down, gf, nf, rows, of)
 		}
-		TraceTensor("ffn_swiglu", li, gf)
-		m.Pool.MatMulRows(&m.WS, l.Down, gf, nf, rows, of)
 		TraceTensor("ffn_out", li, of)
-		kernels.Add(xf, of)
-		TraceTensor("l_out", li, xf)
+		if fuse && li < len(m.Layers)-1 {
+			res = of // added by the next layer's attention norm
+		} else {
+			kernels.Add(xf, of)
+			TraceTensor("l_out", li, xf)
+		}
 	}
 	if nOut == 0 {
 		return nil, nil
