@@ -29,15 +29,18 @@ import (
 // of the round, prompts included) for both and their ratio:
 //
 //	go test ./server -run '^$' -bench Streams8 -benchtime 3x
-//	HEARTH_LOAD_MODEL=/tmp/bm/qwen06b-q8_0.gguf go test ./server -run '^$' -bench Streams8 -benchtime 3x
+//	HEARTH_LOAD_MODEL=/tmp/bm/qwen06b-q4km.gguf go test ./server -run '^$' -bench Streams8 -benchtime 5x -timeout 30m
 //
 // HEARTH_LOAD_MODEL is any model reference hearth serve takes (default:
 // the demo); HEARTH_LOAD_TOKENS the tokens per request (default 48 on the
-// demo, 32 on another model). An output that differs from its request's
-// output alone fails the benchmark, whatever the weight type: each
-// sequence's rows of a pass are computed as in a pass of their own
-// (model.Order), and prompts are prefilled in the same pieces under any
-// load (engine.prefillPiece).
+// demo, 128 on another model: replies long enough that generation, not the
+// prompts' prefill, takes most of the time, as the figure is generation
+// throughput; the prefill of eight new prompts costs eight times one, so
+// with short replies it weighs more and the ratio is lower). An output
+// that differs from its request's output alone fails the benchmark,
+// whatever the weight type: each sequence's rows of a pass are computed as
+// in a pass of their own (model.Order), and prompts are prefilled in the
+// same pieces under any load (engine.prefillPiece).
 
 // loadPrompts are the clients' user messages.
 var loadPrompts = []string{"Once upon a time", "Lily went to the park", "The cat sat", "Tom had a big red ball",
@@ -73,7 +76,7 @@ type loadServer struct {
 func loadConfig() (ref string, tokens int) {
 	ref, tokens = os.Getenv("HEARTH_LOAD_MODEL"), 48
 	if ref != "" {
-		tokens = 32
+		tokens = 128
 	}
 	if v, err := strconv.Atoi(os.Getenv("HEARTH_LOAD_TOKENS")); err == nil && v > 0 {
 		tokens = v
