@@ -135,24 +135,23 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	Q6K8_TOK(Y6, h, (R14)(R12*1), qs) \
 	Q6K8_TOK(Y7, h, (R14)(R13*1), qs)
 
-// Q6K8_ACC(t, y, xb): acc_t += float(sumi_t) * d_t, d_t = y.d * dw (dw
-// broadcast in Y15): the same single-precision product in every lane.
+// Q6K8_ACC(t, y, xb): acc_t = fma(d_t, float(sumi_t), acc_t), d_t = y.d * dw
+// (dw broadcast in Y15): the same single-precision product in every lane;
+// acc_t is the FMA's memory operand.
 #define Q6K8_ACC(t, y, xb) \
 	VCVTDQ2PS    y, y \
 	VBROADCASTSS xb, Y12 \
 	VMULPS       Y15, Y12, Y12 \
-	VMOVUPS      (32*t)(SP), Y13 \
-	VFMADD231PS  y, Y12, Y13 \
-	VMOVUPS      Y13, (32*t)(SP)
+	VFMADD213PS  (32*t)(SP), Y12, y \
+	VMOVUPS      y, (32*t)(SP)
 
 // Q6K8_ACCP: Q6K8_ACC for a padded activation block, whose first 32
 // bytes hold y.d eight times.
 #define Q6K8_ACCP(t, y, xb) \
 	VCVTDQ2PS   y, y \
 	VMULPS      xb, Y15, Y12 \
-	VMOVUPS     (32*t)(SP), Y13 \
-	VFMADD231PS y, Y12, Y13 \
-	VMOVUPS     Y13, (32*t)(SP)
+	VFMADD213PS (32*t)(SP), Y12, y \
+	VMOVUPS     y, (32*t)(SP)
 
 #define Q6K8_OUT(t, dst) \
 	VMOVUPS (32*t)(SP), Y0 \
