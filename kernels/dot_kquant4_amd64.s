@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // Four-token forms of the K-quant row dots: each weight block is decoded
 // once and multiplied with the blocks of four activation rows, for prompt
@@ -47,24 +48,6 @@ DATA k4shufB<>+0xf0(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA k4shufB<>+0xf8(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL k4shufB<>(SB), RODATA|NOPTR, $256
 
-DATA q6shufB<>+0x00(SB)/8, $0x0000000000000000
-DATA q6shufB<>+0x08(SB)/8, $0x0101010101010101
-DATA q6shufB<>+0x10(SB)/8, $0x0202020202020202
-DATA q6shufB<>+0x18(SB)/8, $0x0303030303030303
-DATA q6shufB<>+0x20(SB)/8, $0x0404040404040404
-DATA q6shufB<>+0x28(SB)/8, $0x0505050505050505
-DATA q6shufB<>+0x30(SB)/8, $0x0606060606060606
-DATA q6shufB<>+0x38(SB)/8, $0x0707070707070707
-DATA q6shufB<>+0x40(SB)/8, $0x0808080808080808
-DATA q6shufB<>+0x48(SB)/8, $0x0909090909090909
-DATA q6shufB<>+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA q6shufB<>+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA q6shufB<>+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA q6shufB<>+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA q6shufB<>+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA q6shufB<>+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q6shufB<>(SB), RODATA|NOPTR, $128
-
 DATA m0f<>+0(SB)/4, $0x0f0f0f0f
 GLOBL m0f<>(SB), RODATA|NOPTR, $4
 DATA m03<>+0(SB)/4, $0x03030303
@@ -75,14 +58,6 @@ DATA m30<>+0(SB)/4, $0x30303030
 GLOBL m30<>(SB), RODATA|NOPTR, $4
 DATA mc0<>+0(SB)/4, $0xc0c0c0c0
 GLOBL mc0<>(SB), RODATA|NOPTR, $4
-
-#define HSUM8(y, x, xt, xs) \
-	VEXTRACTF128 $1, y, xt \
-	VADDPS       x, xt, xt \
-	VMOVHLPS     xt, xt, xs \
-	VADDPS       xs, xt, xt \
-	VMOVSHDUP    xt, xs \
-	VADDSS       xs, xt, xt
 
 #define KSCALES \
 	MOVL  4(SI), R9 \
@@ -229,32 +204,6 @@ q4k4block:
 	VZEROUPPER
 	RET
 
-DATA v0f<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA v0f<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA v0f<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA v0f<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL v0f<>(SB), RODATA|NOPTR, $32
-DATA v03<>+0(SB)/8, $0x0303030303030303
-DATA v03<>+8(SB)/8, $0x0303030303030303
-DATA v03<>+16(SB)/8, $0x0303030303030303
-DATA v03<>+24(SB)/8, $0x0303030303030303
-GLOBL v03<>(SB), RODATA|NOPTR, $32
-DATA v0c<>+0(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA v0c<>+8(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA v0c<>+16(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA v0c<>+24(SB)/8, $0x0c0c0c0c0c0c0c0c
-GLOBL v0c<>(SB), RODATA|NOPTR, $32
-DATA v30<>+0(SB)/8, $0x3030303030303030
-DATA v30<>+8(SB)/8, $0x3030303030303030
-DATA v30<>+16(SB)/8, $0x3030303030303030
-DATA v30<>+24(SB)/8, $0x3030303030303030
-GLOBL v30<>(SB), RODATA|NOPTR, $32
-DATA vc0<>+0(SB)/8, $0xc0c0c0c0c0c0c0c0
-DATA vc0<>+8(SB)/8, $0xc0c0c0c0c0c0c0c0
-DATA vc0<>+16(SB)/8, $0xc0c0c0c0c0c0c0c0
-DATA vc0<>+24(SB)/8, $0xc0c0c0c0c0c0c0c0
-GLOBL vc0<>(SB), RODATA|NOPTR, $32
-
 // Q6K_INIT(t, y, xb): d_t = y.d * dw (X4) to the frame; sumi_t (y) starts
 // at -32 * (bsums . scales) pairwise (Y7 = scales as int16).
 #define Q6K_INIT(t, y, xb) \
@@ -282,33 +231,14 @@ GLOBL vc0<>(SB), RODATA|NOPTR, $32
 	VPADDD     Y14, y, y
 
 #define Q6K_HALF4(h) \
-	VMOVDQU   (64*h)(SI), Y13 \
-	VMOVDQU   (64*h+32)(SI), Y14 \
-	VMOVDQU   (128+32*h)(SI), Y15 \
-	VPAND     v0f<>(SB), Y13, Y4 \
-	VPAND     v03<>(SB), Y15, Y10 \
-	VPSLLW    $4, Y10, Y10 \
-	VPOR      Y10, Y4, Y4 \
-	VPAND     v0f<>(SB), Y14, Y5 \
-	VPAND     v0c<>(SB), Y15, Y10 \
-	VPSLLW    $2, Y10, Y10 \
-	VPOR      Y10, Y5, Y5 \
-	VPSRLW    $4, Y13, Y7 \
-	VPAND     v0f<>(SB), Y7, Y7 \
-	VPAND     v30<>(SB), Y15, Y10 \
-	VPOR      Y10, Y7, Y7 \
-	VPSRLW    $4, Y14, Y8 \
-	VPAND     v0f<>(SB), Y8, Y8 \
-	VPAND     vc0<>(SB), Y15, Y10 \
-	VPSRLW    $2, Y10, Y10 \
-	VPOR      Y10, Y8, Y8 \
-	VPSHUFB   q6shufB<>+(64*h)(SB), X6, X9 \
+	Q6K_UNPACK(h, Y13, Y14, Y15, Y10, Y4, Y5, Y7, Y8) \
+	VPSHUFB   q6shuf<>+(64*h)(SB), X6, X9 \
 	VPMOVSXBW X9, Y9 \
-	VPSHUFB   q6shufB<>+(64*h+16)(SB), X6, X11 \
+	VPSHUFB   q6shuf<>+(64*h+16)(SB), X6, X11 \
 	VPMOVSXBW X11, Y11 \
-	VPSHUFB   q6shufB<>+(64*h+32)(SB), X6, X12 \
+	VPSHUFB   q6shuf<>+(64*h+32)(SB), X6, X12 \
 	VPMOVSXBW X12, Y12 \
-	VPSHUFB   q6shufB<>+(64*h+48)(SB), X6, X13 \
+	VPSHUFB   q6shuf<>+(64*h+48)(SB), X6, X13 \
 	VPMOVSXBW X13, Y13 \
 	Q6K_TOK(Y0, h, (BX)) \
 	Q6K_TOK(Y1, h, (BX)(R11*1)) \

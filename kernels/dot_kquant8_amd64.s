@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // Eight-token form of the Q6_K row dot, for batched decoding of eight
 // sequences: each weight super-block is unpacked once and multiplied with
@@ -23,51 +24,13 @@
 // 3 of the current half at 256(SP) and 288(SP), the weight block's d
 // broadcast at 320(SP).
 //
-// q8shuf<>+16*k broadcasts scale byte k to 16 bytes (8 int16 after the sign
-// extension); q8m*<> are the byte masks of the unpacking.
-
-DATA q8shuf<>+0x00(SB)/8, $0x0000000000000000
-DATA q8shuf<>+0x08(SB)/8, $0x0101010101010101
-DATA q8shuf<>+0x10(SB)/8, $0x0202020202020202
-DATA q8shuf<>+0x18(SB)/8, $0x0303030303030303
-DATA q8shuf<>+0x20(SB)/8, $0x0404040404040404
-DATA q8shuf<>+0x28(SB)/8, $0x0505050505050505
-DATA q8shuf<>+0x30(SB)/8, $0x0606060606060606
-DATA q8shuf<>+0x38(SB)/8, $0x0707070707070707
-DATA q8shuf<>+0x40(SB)/8, $0x0808080808080808
-DATA q8shuf<>+0x48(SB)/8, $0x0909090909090909
-DATA q8shuf<>+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA q8shuf<>+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA q8shuf<>+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA q8shuf<>+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA q8shuf<>+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA q8shuf<>+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q8shuf<>(SB), RODATA|NOPTR, $128
-
-#define Q8MASK(name, v) \
-	DATA name<>+0(SB)/8, v \
-	DATA name<>+8(SB)/8, v \
-	DATA name<>+16(SB)/8, v \
-	DATA name<>+24(SB)/8, v \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
-
-Q8MASK(q8m0f, $0x0f0f0f0f0f0f0f0f)
-Q8MASK(q8m03, $0x0303030303030303)
-Q8MASK(q8m0c, $0x0c0c0c0c0c0c0c0c)
-Q8MASK(q8m30, $0x3030303030303030)
-Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
+// q6shuf<>+16*i (kquant_amd64.h) spreads scale bytes 2i and 2i+1 over 8
+// bytes each: the two scales of a quant vector, 8 int16 each after the
+// sign extension.
 
 // Bytes ahead of the current weight block that are prefetched: the weights
 // stream from memory in real use.
 #define Q6K8_PF 1024
-
-#define HSUM8_8(y, x, xt, xs) \
-	VEXTRACTF128 $1, y, xt \
-	VADDPS       x, xt, xt \
-	VMOVHLPS     xt, xt, xs \
-	VADDPS       xs, xt, xt \
-	VMOVSHDUP    xt, xs \
-	VADDSS       xs, xt, xt
 
 // Q6K8_INIT(y, xb, bs): sumi_t (y) starts at -32 * (bsums . scales) pairwise
 // (Y8 = -32 * scales as int16, exact: |32 * scale| <= 4096). The integer
@@ -91,40 +54,21 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 	VPADDD     Y12, Y13, Y12 \
 	VPADDD     Y12, y, y
 
-// Q6K8_HALF(h, qs): unpack the 128 quants of half h (ql at 64h, qh at 128+32h)
-// into Y8-Y11, their scales into Y14, Y15 and the frame, then the eight
+// Q6K8_HALF(h, qs): unpack the 128 quants of half h into Y8-Y11
+// (Q6K_UNPACK), their scales into Y14, Y15 and the frame, then the eight
 // tokens.
 #define Q6K8_HALF(h, qs) \
-	VMOVDQU   (64*h)(SI), Y12 \
-	VMOVDQU   (64*h+32)(SI), Y13 \
-	VMOVDQU   (128+32*h)(SI), Y14 \
-	VPAND     q8m0f<>(SB), Y12, Y8 \
-	VPAND     q8m03<>(SB), Y14, Y15 \
-	VPSLLW    $4, Y15, Y15 \
-	VPOR      Y15, Y8, Y8 \
-	VPAND     q8m0f<>(SB), Y13, Y9 \
-	VPAND     q8m0c<>(SB), Y14, Y15 \
-	VPSLLW    $2, Y15, Y15 \
-	VPOR      Y15, Y9, Y9 \
-	VPSRLW    $4, Y12, Y10 \
-	VPAND     q8m0f<>(SB), Y10, Y10 \
-	VPAND     q8m30<>(SB), Y14, Y15 \
-	VPOR      Y15, Y10, Y10 \
-	VPSRLW    $4, Y13, Y11 \
-	VPAND     q8m0f<>(SB), Y11, Y11 \
-	VPAND     q8mc0<>(SB), Y14, Y15 \
-	VPSRLW    $2, Y15, Y15 \
-	VPOR      Y15, Y11, Y11 \
+	Q6K_UNPACK(h, Y12, Y13, Y14, Y15, Y8, Y9, Y10, Y11) \
 	VMOVDQU   192(SI), X15 \
-	VPSHUFB   q8shuf<>+(64*h+32)(SB), X15, X12 \
+	VPSHUFB   q6shuf<>+(64*h+32)(SB), X15, X12 \
 	VPMOVSXBW X12, Y12 \
 	VMOVDQU   Y12, 256(SP) \
-	VPSHUFB   q8shuf<>+(64*h+48)(SB), X15, X13 \
+	VPSHUFB   q6shuf<>+(64*h+48)(SB), X15, X13 \
 	VPMOVSXBW X13, Y13 \
 	VMOVDQU   Y13, 288(SP) \
-	VPSHUFB   q8shuf<>+(64*h)(SB), X15, X14 \
+	VPSHUFB   q6shuf<>+(64*h)(SB), X15, X14 \
 	VPMOVSXBW X14, Y14 \
-	VPSHUFB   q8shuf<>+(64*h+16)(SB), X15, X15 \
+	VPSHUFB   q6shuf<>+(64*h+16)(SB), X15, X15 \
 	VPMOVSXBW X15, Y15 \
 	Q6K8_TOK(Y0, h, (BX), qs) \
 	Q6K8_TOK(Y1, h, (BX)(R11*1), qs) \
@@ -155,7 +99,7 @@ Q8MASK(q8mc0, $0xc0c0c0c0c0c0c0c0)
 
 #define Q6K8_OUT(t, dst) \
 	VMOVUPS (32*t)(SP), Y0 \
-	HSUM8_8(Y0, X0, X2, X3) \
+	HSUM8(Y0, X0, X2, X3) \
 	VMOVSS  X2, dst
 
 // The function bodies; Q6K8_BLOCK(qs, bs, acc) for activation blocks with
@@ -253,7 +197,6 @@ q6k8block:
 	JNZ  q6k8row
 	VZEROUPPER
 	RET
-
 
 // func dotRows8Q6KPadAVX2(w, x *byte, xStride int, out *float32, outStride, rows, nb int)
 // Activations in padded Q8_K blocks (q8KPadBytes = 320 bytes: d, quants at

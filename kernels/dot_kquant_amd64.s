@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // Row dot products of K-quant weights with Q8_K activations, AVX2+FMA+F16C.
 // The float steps follow ggml's AVX2 vec_dot for each type (see dot_amd64.go).
@@ -46,25 +47,6 @@ DATA k4shuf<>+0xf0(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA k4shuf<>+0xf8(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL k4shuf<>(SB), RODATA|NOPTR, $256
 
-// q6shuf<>+16*i spreads bytes 2i and 2i+1 over 8 bytes each.
-DATA q6shuf<>+0x00(SB)/8, $0x0000000000000000
-DATA q6shuf<>+0x08(SB)/8, $0x0101010101010101
-DATA q6shuf<>+0x10(SB)/8, $0x0202020202020202
-DATA q6shuf<>+0x18(SB)/8, $0x0303030303030303
-DATA q6shuf<>+0x20(SB)/8, $0x0404040404040404
-DATA q6shuf<>+0x28(SB)/8, $0x0505050505050505
-DATA q6shuf<>+0x30(SB)/8, $0x0606060606060606
-DATA q6shuf<>+0x38(SB)/8, $0x0707070707070707
-DATA q6shuf<>+0x40(SB)/8, $0x0808080808080808
-DATA q6shuf<>+0x48(SB)/8, $0x0909090909090909
-DATA q6shuf<>+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA q6shuf<>+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA q6shuf<>+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA q6shuf<>+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA q6shuf<>+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA q6shuf<>+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q6shuf<>(SB), RODATA|NOPTR, $128
-
 DATA b0f<>+0(SB)/4, $0x0f0f0f0f
 GLOBL b0f<>(SB), RODATA|NOPTR, $4
 DATA b03<>+0(SB)/4, $0x03030303
@@ -77,16 +59,6 @@ DATA bc0<>+0(SB)/4, $0xc0c0c0c0
 GLOBL bc0<>(SB), RODATA|NOPTR, $4
 DATA b01<>+0(SB)/4, $0x01010101
 GLOBL b01<>(SB), RODATA|NOPTR, $4
-
-// HSUM8 sets the low float of xt to ggml's hsum_float_8 of y (low half x):
-// (hi+lo), then lanes 0+2 and 1+3, then those two. Clobbers xs.
-#define HSUM8(y, x, xt, xs) \
-	VEXTRACTF128 $1, y, xt \
-	VADDPS       x, xt, xt \
-	VMOVHLPS     xt, xt, xs \
-	VADDPS       xs, xt, xt \
-	VMOVSHDUP    xt, xs \
-	VADDSS       xs, xt, xt
 
 // KSCALES unpacks the 12 packed 6-bit scales and mins at 4(SI) into 8
 // scale bytes then 8 min bytes in X6, as ggml's utmp shuffle does.

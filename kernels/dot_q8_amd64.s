@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // Row dot products of Q8_0 and Q4_0 weights with Q8_0 activations,
 // AVX2+FMA+F16C, in the order of ggml's AVX2 vec_dot (see dot_amd64.go).
@@ -15,14 +16,6 @@ DATA q8b08<>+0(SB)/4, $0x08080808
 GLOBL q8b08<>(SB), RODATA|NOPTR, $4
 DATA q8w1<>+0(SB)/4, $0x00010001
 GLOBL q8w1<>(SB), RODATA|NOPTR, $4
-
-#define HSUM8(y, x, xt, xs) \
-	VEXTRACTF128 $1, y, xt \
-	VADDPS       x, xt, xt \
-	VMOVHLPS     xt, xt, xs \
-	VADDPS       xs, xt, xt \
-	VMOVSHDUP    xt, xs \
-	VADDSS       xs, xt, xt
 
 // BLOCKSCALE sets Y4 to f16(w scale at (SI)) * f16(x scale at (BX)) in
 // every lane. Clobbers AX, R10, X5.

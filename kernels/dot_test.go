@@ -311,13 +311,7 @@ func BenchmarkDotRowsN(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			defer func(m bool) { useMultiToken = m }(useMultiToken)
 			useMultiToken = bc.multi
-			rng := rand.New(rand.NewPCG(3, 4))
-			w := randWeights(rng, typ, n, rows)
-			var x []byte
-			for tok := 0; tok < ntok; tok++ {
-				x = append(x, randActivations(rng, typ, n)...)
-			}
-			xStride := len(x) / ntok
+			w, x, xStride := benchRows(typ, n, rows, ntok)
 			out := make([]float32, rows*ntok)
 			b.SetBytes(int64(len(w) * ntok))
 			for b.Loop() {
@@ -379,33 +373,73 @@ func TestDotRowsFastNQ6KBatches(t *testing.T) {
 			xrb := quant.RowBytes(gguf.TypeQ8_K, n)
 			for _, rows := range []int{1, 3, 8, 17} {
 				for _, ntok := range []int{8, 9, 12, 13, 16, 17} {
-					var w []byte
-					if extreme {
-						w = q6kExtremeWeights(n, rows)
-					} else {
-						w = randWeights(rng, typ, n, rows)
-					}
-					w = shifted(w, ntok%4)
 					xStride := xrb + 4*(ntok%3)
-					x := make([]byte, 0, ntok*xStride)
-					for tok := 0; tok < ntok; tok++ {
-						if extreme && tok%2 == 0 {
-							x = append(x, q8kExtremeActivations(n)...)
-						} else {
-							x = append(x, randActivations(rng, typ, n)...)
-						}
-						x = append(x, make([]byte, xStride-xrb)...)
-					}
-					checkDotRowsN(t, typ, n, w, rows, shifted(x, 3), xStride, xrb, ntok, rows+1, fmt.Sprintf("extreme=%v ", extreme))
+					w, x := q6kBatchInputs(rng, extreme, n, rows, ntok, xStride)
+					checkDotRowsN(t, typ, n, shifted(w, ntok%4), rows, shifted(x, 3), xStride, xrb, ntok, rows+1, fmt.Sprintf("extreme=%v ", extreme))
 				}
 			}
 		}
 	}
 }
 
-// gapSentinel marks the output floats between rows that checkDotRowsN
-// expects left alone (a NaN no kernel produces).
+// q6kBatchInputs returns rows×n Q6_K weights and ntok Q8_K activation
+// rows xStride bytes apart: random, or with extreme set the extreme blocks
+// (all quants 63, scales -128) and every other activation row all -128.
+func q6kBatchInputs(rng *rand.Rand, extreme bool, n, rows, ntok, xStride int) (w, x []byte) {
+	if extreme {
+		w = q6kExtremeWeights(n, rows)
+	} else {
+		w = randWeights(rng, gguf.TypeQ6_K, n, rows)
+	}
+	x = make([]byte, ntok*xStride)
+	for tok := 0; tok < ntok; tok++ {
+		if extreme && tok%2 == 0 {
+			copy(x[tok*xStride:], q8kExtremeActivations(n))
+		} else {
+			copy(x[tok*xStride:], randActivations(rng, gguf.TypeQ6_K, n))
+		}
+	}
+	return w, x
+}
+
+// gapSentinel marks the output floats between rows that the checks expect
+// left alone (a NaN no kernel produces).
 const gapSentinel = 0x7fc0beef
+
+// sentinelOut returns ntok rows of outStride floats filled with
+// gapSentinel.
+func sentinelOut(ntok, outStride int) []float32 {
+	out := make([]float32, ntok*outStride)
+	for i := range out {
+		out[i] = math.Float32frombits(gapSentinel)
+	}
+	return out
+}
+
+// checkRowsOut compares out (ntok rows of outStride floats, rows results
+// each) bit for bit with want(tok, dst), which fills dst (rows floats)
+// with token tok's reference results, and checks that the gaps after the
+// results still hold gapSentinel.
+func checkRowsOut(t *testing.T, out []float32, rows, ntok, outStride int, want func(tok int, dst []float32), what string) {
+	t.Helper()
+	ref := make([]float32, rows)
+	for tok := 0; tok < ntok; tok++ {
+		want(tok, ref)
+		for r := 0; r < outStride; r++ {
+			g := math.Float32bits(out[tok*outStride+r])
+			if r >= rows {
+				if g != gapSentinel {
+					t.Fatalf("%s rows=%d ntok=%d: gap %d of token %d overwritten", what, rows, ntok, r, tok)
+				}
+				continue
+			}
+			if g != math.Float32bits(ref[r]) {
+				t.Fatalf("%s rows=%d ntok=%d token %d row %d: got %v (%#08x), want %v (%#08x)",
+					what, rows, ntok, tok, r, out[tok*outStride+r], g, ref[r], math.Float32bits(ref[r]))
+			}
+		}
+	}
+}
 
 // checkDotRowsN runs DotRowsFastN over ntok activation rows (xrb bytes
 // each, xStride apart) into rows of outStride floats, and checks every
@@ -413,30 +447,24 @@ const gapSentinel = 0x7fc0beef
 // between output rows are left alone.
 func checkDotRowsN(t *testing.T, typ gguf.Type, n int, w []byte, rows int, x []byte, xStride, xrb, ntok, outStride int, what string) {
 	t.Helper()
-	out := make([]float32, ntok*outStride)
-	for i := range out {
-		out[i] = math.Float32frombits(gapSentinel)
-	}
+	out := sentinelOut(ntok, outStride)
 	if !DotRowsFastN(typ, n, w, rows, x, xStride, ntok, out, outStride) {
 		t.Fatalf("DotRowsFastN refused n=%d", n)
 	}
-	want := make([]float32, rows)
+	checkRowsOut(t, out, rows, ntok, outStride, func(tok int, dst []float32) {
+		quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], dst)
+	}, fmt.Sprintf("%sn=%d", what, n))
+}
+
+// benchRows returns the same random rows×n weights of type typ and ntok
+// activation rows (xStride bytes apart) for every benchmark run.
+func benchRows(typ gguf.Type, n, rows, ntok int) (w, x []byte, xStride int) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	w = randWeights(rng, typ, n, rows)
 	for tok := 0; tok < ntok; tok++ {
-		quant.DotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+xrb], want)
-		for r := 0; r < outStride; r++ {
-			g := math.Float32bits(out[tok*outStride+r])
-			if r >= rows {
-				if g != gapSentinel {
-					t.Fatalf("%sn=%d rows=%d ntok=%d: gap %d of token %d overwritten", what, n, rows, ntok, r, tok)
-				}
-				continue
-			}
-			if g != math.Float32bits(want[r]) {
-				t.Fatalf("%sn=%d rows=%d ntok=%d token %d row %d: asm %v (%#x), generic %v (%#x)",
-					what, n, rows, ntok, tok, r, out[tok*outStride+r], g, want[r], math.Float32bits(want[r]))
-			}
-		}
+		x = append(x, randActivations(rng, typ, n)...)
 	}
+	return w, x, len(x) / ntok
 }
 
 // BenchmarkDotRows8 compares one pass of DotRowsFastN over eight tokens
@@ -457,13 +485,7 @@ func BenchmarkDotRows8(b *testing.B) {
 				name = fmt.Sprintf("%s/n=%d/8tok-padded", typ, n)
 			}
 			b.Run(name, func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(3, 4))
-				w := randWeights(rng, typ, n, rows)
-				var x []byte
-				for tok := 0; tok < ntok; tok++ {
-					x = append(x, randActivations(rng, typ, n)...)
-				}
-				xStride := len(x) / ntok
+				w, x, xStride := benchRows(typ, n, rows, ntok)
 				out := make([]float32, rows*ntok)
 				b.SetBytes(int64(len(w) * ntok))
 				if split == 0 {

@@ -153,7 +153,7 @@ func (q *quantTask) RunChunk(_, t int) {
 		repackPrepare(q.wt, q.cols, dst)
 	}
 	if t < q.padRows {
-		padQ8KRow(q.xp[t*q.xpStride:(t+1)*q.xpStride], dst[:q.cols/256*292])
+		padQ8KRow(q.xp[t*q.xpStride:(t+1)*q.xpStride], dst[:q.cols/256*q8KBlockBytes])
 	}
 }
 

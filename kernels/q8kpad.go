@@ -13,19 +13,24 @@ const (
 	q8KPadBytes = 320
 	q8KPadQS    = 32
 	q8KPadSums  = 288
+
+	// A plain Q8_K block (quant.RowBytes(gguf.TypeQ8_K, 256)): d at 0, the
+	// quants at 4, the block sums at q8KSums.
+	q8KBlockBytes = 292
+	q8KSums       = 260
 )
 
 // padQ8KRow copies the plain Q8_K row src into dst in padded blocks
 // (len(dst) = q8KPadBytes per block of src).
 func padQ8KRow(dst, src []byte) {
-	const bb = 292 // quant.RowBytes(Q8_K, 256)
+	const bb = q8KBlockBytes
 	for b := 0; b < len(src)/bb; b++ {
 		s, d := src[b*bb:(b+1)*bb], dst[b*q8KPadBytes:(b+1)*q8KPadBytes]
 		for i := 0; i < q8KPadQS; i += 4 {
 			copy(d[i:i+4], s[:4])
 		}
-		copy(d[q8KPadQS:q8KPadQS+256], s[4:260])
-		copy(d[q8KPadSums:], s[260:])
+		copy(d[q8KPadQS:q8KPadQS+256], s[4:q8KSums])
+		copy(d[q8KPadSums:], s[q8KSums:])
 	}
 }
 

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -14,8 +13,8 @@ import (
 // block sums of the plain block at their offsets.
 func TestPadQ8KRow(t *testing.T) {
 	const nb = 3
-	if rb := quant.RowBytes(gguf.TypeQ8_K, 256); rb != 292 {
-		t.Fatalf("a Q8_K block is %d bytes, padQ8KRow assumes 292", rb)
+	if rb := quant.RowBytes(gguf.TypeQ8_K, 256); rb != q8KBlockBytes {
+		t.Fatalf("a Q8_K block is %d bytes, q8KBlockBytes says %d", rb, q8KBlockBytes)
 	}
 	src := make([]byte, nb*292)
 	for i := range src {
@@ -58,21 +57,8 @@ func TestDotRows8Padded(t *testing.T) {
 			xrb := quant.RowBytes(gguf.TypeQ8_K, n)
 			for _, rows := range []int{1, 3, 17} {
 				for _, ntok := range []int{8, 16} {
-					var w []byte
-					if extreme {
-						w = q6kExtremeWeights(n, rows)
-					} else {
-						w = randWeights(rng, typ, n, rows)
-					}
+					w, x := q6kBatchInputs(rng, extreme, n, rows, ntok, xrb)
 					w = shifted(w, rows%4)
-					x := make([]byte, 0, ntok*xrb)
-					for tok := 0; tok < ntok; tok++ {
-						if extreme && tok%2 == 0 {
-							x = append(x, q8kExtremeActivations(n)...)
-						} else {
-							x = append(x, randActivations(rng, typ, n)...)
-						}
-					}
 					xpStride := n/256*q8KPadBytes + 32*(ntok/8-1)
 					var buf []byte
 					xp := alignedBytes(&buf, ntok*xpStride)
@@ -80,24 +66,11 @@ func TestDotRows8Padded(t *testing.T) {
 						padQ8KRow(xp[tok*xpStride:], x[tok*xrb:(tok+1)*xrb])
 					}
 					outStride := rows + 1
-					out := make([]float32, ntok*outStride)
-					for i := range out {
-						out[i] = math.Float32frombits(gapSentinel)
-					}
+					out := sentinelOut(ntok, outStride)
 					dotRows8Padded(typ, n, w, rows, xp, xpStride, ntok, out, outStride)
-					want := make([]float32, rows)
-					what := fmt.Sprintf("extreme=%v n=%d rows=%d ntok=%d", extreme, n, rows, ntok)
-					for tok := 0; tok < ntok; tok++ {
-						quant.DotRows(typ, n, w, rows, x[tok*xrb:(tok+1)*xrb], want)
-						for r := 0; r < rows; r++ {
-							if g := out[tok*outStride+r]; math.Float32bits(g) != math.Float32bits(want[r]) {
-								t.Fatalf("%s token %d row %d: %v, quant.DotRows %v", what, tok, r, g, want[r])
-							}
-						}
-						if g := math.Float32bits(out[tok*outStride+rows]); g != gapSentinel {
-							t.Fatalf("%s: gap after token %d overwritten", what, tok)
-						}
-					}
+					checkRowsOut(t, out, rows, ntok, outStride, func(tok int, dst []float32) {
+						quant.DotRows(typ, n, w, rows, x[tok*xrb:(tok+1)*xrb], dst)
+					}, fmt.Sprintf("extreme=%v n=%d", extreme, n))
 				}
 			}
 		}

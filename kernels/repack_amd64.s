@@ -241,6 +241,38 @@ GLOBL rpkOnes<>(SB), RODATA|NOPTR, $32
 	VPMOVZXBW    X10, m \
 	VPMADDWD     bsp, m, m
 
+// KQ_ARGS(wslot, oslot, gslot): the arguments of the transposed Q4_K
+// kernels (repackQ4KGemm4, repackQ4KGemv8) to their registers and the
+// frame slots wslot (w), oslot (out), gslot (groups): R9 = rowBytes,
+// R10 = 3*rowBytes, R11/R12/R13 = 1/2/3 × xStride.
+#define KQ_ARGS(wslot, oslot, gslot) \
+	MOVQ w+0(FP), AX \
+	MOVQ AX, wslot(SP) \
+	MOVQ rowBytes+8(FP), R9 \
+	LEAQ (R9)(R9*2), R10 \
+	MOVQ xStride+24(FP), R11 \
+	LEAQ (R11)(R11*1), R12 \
+	LEAQ (R12)(R11*1), R13 \
+	MOVQ out+32(FP), AX \
+	MOVQ AX, oslot(SP) \
+	MOVQ groups+48(FP), AX \
+	MOVQ AX, gslot(SP)
+
+// KQ_GROUP(wslot, nslot, aslot): the start of a group of eight rows:
+// SI/DI = rows 0/4, R14 = the next group (for prefetching), BX = token 0's
+// activation row, the super-block count to the frame slot nslot and the address of
+// the row's sub-block sums (repackPrepare) to aslot.
+#define KQ_GROUP(wslot, nslot, aslot) \
+	MOVQ   wslot(SP), SI \
+	LEAQ   (SI)(R9*4), DI \
+	LEAQ   (SI)(R9*8), R14 \
+	MOVQ   x+16(FP), BX \
+	MOVQ   nb+56(FP), AX \
+	MOVQ   AX, nslot(SP) \
+	IMUL3Q $292, AX, AX \
+	ADDQ   BX, AX \
+	MOVQ   AX, aslot(SP)
+
 // func repackQ4KGemv(w *byte, rowBytes int, x *byte, out *float32, groups, nb int)
 //
 // gemv order, one token: out[8g+r] for g < groups, r < 8. Frame: d*da of
@@ -529,30 +561,12 @@ kgvblock:
 // Four tokens in gemm order, or, with gemv != 0, in gemv order (each
 // token's result is then the one repackQ4KGemv gives it alone).
 TEXT ·repackQ4KGemm4(SB), $880-72
-	MOVQ w+0(FP), AX
-	MOVQ AX, KT_W(SP)
-	MOVQ rowBytes+8(FP), R9
-	LEAQ (R9)(R9*2), R10
-	MOVQ xStride+24(FP), R11
-	LEAQ (R11)(R11*1), R12
-	LEAQ (R12)(R11*1), R13
-	MOVQ out+32(FP), AX
-	MOVQ AX, KT_OUT(SP)
-	MOVQ groups+48(FP), AX
-	MOVQ AX, KT_GROUPS(SP)
+	KQ_ARGS(KT_W, KT_OUT, KT_GROUPS)
 	MOVQ gemv+64(FP), AX
 	MOVQ AX, KT_GV(SP)
 
 ktgroup:
-	MOVQ    KT_W(SP), SI
-	LEAQ    (SI)(R9*4), DI
-	LEAQ    (SI)(R9*8), R14
-	MOVQ    x+16(FP), BX
-	MOVQ    nb+56(FP), AX
-	MOVQ    AX, KT_NB(SP)
-	IMUL3Q  $292, AX, AX
-	ADDQ    BX, AX
-	MOVQ    AX, KT_AUX(SP)
+	KQ_GROUP(KT_W, KT_NB, KT_AUX)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, KT_ACC(0)(SP)
 	VMOVUPS Y0, KT_ACC(1)(SP)
@@ -815,28 +829,10 @@ ktblocknext:
 
 // func repackQ4KGemv8(w *byte, rowBytes int, x *byte, xStride int, out *float32, outStride, groups, nb int)
 TEXT ·repackQ4KGemv8(SB), $1920-64
-	MOVQ w+0(FP), AX
-	MOVQ AX, G8_W(SP)
-	MOVQ rowBytes+8(FP), R9
-	LEAQ (R9)(R9*2), R10
-	MOVQ xStride+24(FP), R11
-	LEAQ (R11)(R11*1), R12
-	LEAQ (R12)(R11*1), R13
-	MOVQ out+32(FP), AX
-	MOVQ AX, G8_OUT(SP)
-	MOVQ groups+48(FP), AX
-	MOVQ AX, G8_GROUPS(SP)
+	KQ_ARGS(G8_W, G8_OUT, G8_GROUPS)
 
 g8group:
-	MOVQ    G8_W(SP), SI
-	LEAQ    (SI)(R9*4), DI
-	LEAQ    (SI)(R9*8), R14
-	MOVQ    x+16(FP), BX
-	MOVQ    nb+56(FP), AX
-	MOVQ    AX, G8_NB(SP)
-	IMUL3Q  $292, AX, AX
-	ADDQ    BX, AX
-	MOVQ    AX, G8_AUX(SP)
+	KQ_GROUP(G8_W, G8_NB, G8_AUX)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, G8_ACC(0)(SP)
 	VMOVUPS Y0, G8_ACC(1)(SP)

@@ -62,11 +62,11 @@ func repackPrepare(t gguf.Type, n int, row []byte) {
 // prepareQ4K writes the sub-block sums of the Q8_K row's super-blocks
 // after it (see repackRowBytes).
 func prepareQ4K(n int, row []byte) {
-	const bb = 292 // a Q8_K block: d, 256 quants, 16 int16 sums at 260
+	const bb = q8KBlockBytes
 	nb := n / 256
 	q, aux := row[:bb*nb], row[bb*nb:bb*nb+128*nb]
 	for b := 0; b < nb; b++ {
-		sums := q[bb*b+260 : bb*b+bb]
+		sums := q[bb*b+q8KSums : bb*b+bb]
 		for p := 0; p < 4; p++ {
 			var w [2]uint16
 			for h := range w {

@@ -93,34 +93,16 @@ func rawActivations(rng *rand.Rand, t gguf.Type, n, ntok, xStride int, extreme b
 
 // checkRepack runs RepackDotRowsN and compares every result with
 // quant.RepackDotRows bit for bit, and the gaps between the outputs with the
-// sentinel they were filled with.
+// sentinel they were filled with (checkRowsOut).
 func checkRepack(t *testing.T, typ gguf.Type, n int, w []byte, rows int, x []byte, xStride, ntok, gemmRows int, what string) {
 	t.Helper()
-	const sentinel = 0x7fc0beef
 	outStride := rows + 3
-	out := make([]float32, ntok*outStride)
-	for i := range out {
-		out[i] = math.Float32frombits(sentinel)
-	}
+	out := sentinelOut(ntok, outStride)
 	RepackDotRowsN(typ, n, w, rows, x, xStride, ntok, gemmRows, out, outStride)
 	qrb := quant.RowBytes(quant.VecDotType(typ), n)
-	want := make([]float32, rows)
-	for tok := 0; tok < ntok; tok++ {
-		quant.RepackDotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+qrb], want, tok < gemmRows)
-		for r := 0; r < outStride; r++ {
-			g := math.Float32bits(out[tok*outStride+r])
-			if r >= rows {
-				if g != sentinel {
-					t.Fatalf("%s n=%d rows=%d ntok=%d: gap %d of token %d overwritten", what, n, rows, ntok, r, tok)
-				}
-				continue
-			}
-			if g != math.Float32bits(want[r]) {
-				t.Fatalf("%s n=%d rows=%d ntok=%d (gemm rows %d) token %d row %d: got %v (%#08x), want %v (%#08x)",
-					what, n, rows, ntok, gemmRows, tok, r, out[tok*outStride+r], g, want[r], math.Float32bits(want[r]))
-			}
-		}
-	}
+	checkRowsOut(t, out, rows, ntok, outStride, func(tok int, dst []float32) {
+		quant.RepackDotRows(typ, n, w, rows, x[tok*xStride:tok*xStride+qrb], dst, tok < gemmRows)
+	}, fmt.Sprintf("%s n=%d (gemm rows %d)", what, n, gemmRows))
 }
 
 func forRepackPaths(t *testing.T, f func(t *testing.T)) {
