@@ -241,6 +241,28 @@ GLOBL rpkOnes<>(SB), RODATA|NOPTR, $32
 	VPMOVZXBW    X10, m \
 	VPMADDWD     bsp, m, m
 
+// KQ_TRANSPOSE(h, t): bytes 16h..16h+15 of the current 32 quant bytes of
+// eight rows (rows 0..3 at AX + 0, R9, 2*R9, R10; rows 4..7 likewise at
+// CX) transposed to Y0..Y3: dword r of Yj (lane 0 rows 0..3, lane 1 rows
+// 4..7) = bytes 16h+4j..+3 of row r. Clobbers Y8..Y10 and t.
+#define KQ_TRANSPOSE(h, t) \
+	VMOVDQU     (16+16*h)(AX), X0 \
+	VINSERTI128 $1, (16+16*h)(CX), Y0, Y0 \
+	VMOVDQU     (16+16*h)(AX)(R9*1), X1 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*1), Y1, Y1 \
+	VMOVDQU     (16+16*h)(AX)(R9*2), X2 \
+	VINSERTI128 $1, (16+16*h)(CX)(R9*2), Y2, Y2 \
+	VMOVDQU     (16+16*h)(AX)(R10*1), X3 \
+	VINSERTI128 $1, (16+16*h)(CX)(R10*1), Y3, Y3 \
+	VPUNPCKLDQ  Y1, Y0, Y8 \
+	VPUNPCKHDQ  Y1, Y0, Y9 \
+	VPUNPCKLDQ  Y3, Y2, Y10 \
+	VPUNPCKHDQ  Y3, Y2, t \
+	VPUNPCKLQDQ Y10, Y8, Y0 \
+	VPUNPCKHQDQ Y10, Y8, Y1 \
+	VPUNPCKLQDQ t, Y9, Y2 \
+	VPUNPCKHQDQ t, Y9, Y3
+
 // KQ_ARGS(wslot, oslot, gslot): the arguments of the transposed Q4_K
 // kernels (repackQ4KGemm4, repackQ4KGemv8) to their registers and the
 // frame slots wslot (w), oslot (out), gslot (groups): R9 = rowBytes,
@@ -394,27 +416,10 @@ kgvblock:
 	KT_T(h, j, Y6, Y13, (R8)(R12*1)) \
 	KT_T(h, j, Y7, Y14, (R8)(R13*1))
 
-// KT_HALF(h): bytes 16h..16h+15 of the 32 quant bytes at AX/CX (rows 0..3
-// at AX + 0, R9, 2*R9, R10; rows 4..7 likewise at CX) transposed to Y0..Y3:
-// dword r of Yj (lane 0 rows 0..3, lane 1 rows 4..7) = bytes 16h+4j..+3 of
-// row r; then their products with the four tokens.
+// KT_HALF(h): bytes 16h..16h+15 of the 32 quant bytes at AX/CX transposed
+// (KQ_TRANSPOSE), then their products with the four tokens.
 #define KT_HALF(h) \
-	VMOVDQU     (16+16*h)(AX), X0 \
-	VINSERTI128 $1, (16+16*h)(CX), Y0, Y0 \
-	VMOVDQU     (16+16*h)(AX)(R9*1), X1 \
-	VINSERTI128 $1, (16+16*h)(CX)(R9*1), Y1, Y1 \
-	VMOVDQU     (16+16*h)(AX)(R9*2), X2 \
-	VINSERTI128 $1, (16+16*h)(CX)(R9*2), Y2, Y2 \
-	VMOVDQU     (16+16*h)(AX)(R10*1), X3 \
-	VINSERTI128 $1, (16+16*h)(CX)(R10*1), Y3, Y3 \
-	VPUNPCKLDQ  Y1, Y0, Y8 \
-	VPUNPCKHDQ  Y1, Y0, Y9 \
-	VPUNPCKLDQ  Y3, Y2, Y10 \
-	VPUNPCKHDQ  Y3, Y2, Y15 \
-	VPUNPCKLQDQ Y10, Y8, Y0 \
-	VPUNPCKHQDQ Y10, Y8, Y1 \
-	VPUNPCKLQDQ Y15, Y9, Y2 \
-	VPUNPCKHQDQ Y15, Y9, Y3 \
+	KQ_TRANSPOSE(h, Y15) \
 	KT_J(h, 0, Y0) \
 	KT_J(h, 1, Y1) \
 	KT_J(h, 2, Y2) \
@@ -724,22 +729,7 @@ ktblocknext:
 // G8_HALF(h): bytes 16h..16h+15 of the 32 quant bytes of p of the eight
 // rows, transposed as in KT_HALF, to G8_LO/G8_HI(4h+j).
 #define G8_HALF(h) \
-	VMOVDQU     (16+16*h)(AX), X0 \
-	VINSERTI128 $1, (16+16*h)(CX), Y0, Y0 \
-	VMOVDQU     (16+16*h)(AX)(R9*1), X1 \
-	VINSERTI128 $1, (16+16*h)(CX)(R9*1), Y1, Y1 \
-	VMOVDQU     (16+16*h)(AX)(R9*2), X2 \
-	VINSERTI128 $1, (16+16*h)(CX)(R9*2), Y2, Y2 \
-	VMOVDQU     (16+16*h)(AX)(R10*1), X3 \
-	VINSERTI128 $1, (16+16*h)(CX)(R10*1), Y3, Y3 \
-	VPUNPCKLDQ  Y1, Y0, Y8 \
-	VPUNPCKHDQ  Y1, Y0, Y9 \
-	VPUNPCKLDQ  Y3, Y2, Y10 \
-	VPUNPCKHDQ  Y3, Y2, Y11 \
-	VPUNPCKLQDQ Y10, Y8, Y0 \
-	VPUNPCKHQDQ Y10, Y8, Y1 \
-	VPUNPCKLQDQ Y11, Y9, Y2 \
-	VPUNPCKHQDQ Y11, Y9, Y3 \
+	KQ_TRANSPOSE(h, Y11) \
 	G8_NIB(4*h, Y0) \
 	G8_NIB(4*h+1, Y1) \
 	G8_NIB(4*h+2, Y2) \
